@@ -1,0 +1,107 @@
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { api, ApiError, type ChannelName, type Output } from '../shared/api'
+import type { AppInfo } from '../shared/domain'
+import { EventBus } from './events'
+import { resolveTool, toolVersion } from './services/media/ffmpegTools'
+import { ImportService, type ToolPaths } from './services/media/ImportService'
+import { probeVideo } from './services/media/probe'
+import { ProjectService } from './services/project/ProjectService'
+import packageJson from '../../package.json'
+
+export type Handlers = {
+  [C in ChannelName]: (input: z.infer<(typeof api)[C]['input']>) => Promise<Output<C>> | Output<C>
+}
+
+export interface AppOptions {
+  mode: AppInfo['mode']
+  /** Where recent projects and settings live (AVS_HOME, else ~/.config/avs-annotator). */
+  homeDir?: string
+}
+
+export function defaultHome(): string {
+  return process.env.AVS_HOME || join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'avs-annotator')
+}
+
+/** The composition root: builds every service by hand and the one handler table both transports serve. */
+export function createApp(opts: AppOptions) {
+  const events = new EventBus()
+  const projects = new ProjectService(opts.homeDir ?? defaultHome())
+  const tools = async (): Promise<ToolPaths> => {
+    const s = await projects.settings()
+    return { ffmpeg: resolveTool('ffmpeg', s).path, ffprobe: resolveTool('ffprobe', s).path }
+  }
+  const imports = new ImportService(projects, tools, (p) => events.emit('import.progress', p))
+
+  const handlers: Handlers = {
+    'app.info': async () => {
+      const s = await projects.settings()
+      const ff = resolveTool('ffmpeg', s)
+      const fp = resolveTool('ffprobe', s)
+      return {
+        appVersion: packageJson.version,
+        mode: opts.mode,
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+        ffmpeg: { ...ff, version: await toolVersion(ff.path) },
+        ffprobe: { ...fp, version: await toolVersion(fp.path) }
+      }
+    },
+    'settings.get': () => projects.settings(),
+    'settings.set': (patch) => projects.updateSettings(patch),
+    'project.create': async ({ dir, task, name }) => {
+      const p = await projects.create(dir, task, name)
+      events.emit('project.changed', { reason: 'created' })
+      return p
+    },
+    'project.open': async ({ dir }) => {
+      const p = await projects.openProject(dir)
+      events.emit('project.changed', { reason: 'opened' })
+      return p
+    },
+    'project.current': () => (projects.current ? projects.summary() : null),
+    'project.recent': () => projects.recent(),
+    'project.close': () => {
+      projects.close()
+      events.emit('project.changed', { reason: 'closed' })
+      return { ok: true as const }
+    },
+    'media.probe': async ({ path }) => probeVideo(path, (await tools()).ffprobe),
+    'media.import': ({ paths, startOffset }) => {
+      projects.require()
+      const jobId = imports.start(paths, startOffset ?? 0)
+      void imports.wait(jobId).then(() => events.emit('project.changed', { reason: 'imported' }))
+      return { jobId }
+    },
+    'media.importResult': ({ jobId }) => imports.result(jobId),
+    'media.cancelImport': ({ jobId }) => {
+      imports.cancel(jobId)
+      return { ok: true as const }
+    },
+    'video.list': () => projects.require().store.listVideos(),
+    'clip.list': () => projects.require().store.listClips(),
+    'clip.get': ({ clipId }) => {
+      const clip = projects.require().store.getClip(clipId)
+      if (!clip) throw new ApiError('not_found', `No clip ${clipId}`)
+      return clip
+    }
+  }
+
+  /** Parses the input against the contract, runs the handler, and returns its output. */
+  async function dispatch(channel: string, rawInput: unknown): Promise<unknown> {
+    if (!Object.hasOwn(api, channel)) throw new ApiError('unknown_channel', `Unknown API channel ${channel}`)
+    const c = channel as ChannelName
+    const parsed = api[c].input.safeParse(rawInput ?? {})
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new ApiError('bad_input', `${channel}: ${issue?.path.join('.') || 'input'} ${issue?.message ?? 'is invalid'}`)
+    }
+    const handler = handlers[c] as (input: unknown) => unknown
+    return await handler(parsed.data)
+  }
+
+  return { handlers, dispatch, events, projects, imports, tools }
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ApiError } from '../shared/api'
+import { TaskType, type ImportProgress } from '../shared/domain'
+import { createApp, type App } from './app'
+import { startWebHost } from './web/server'
+import packageJson from '../../package.json'
+
+const USAGE = `avs ${packageJson.version} — AVS Annotator command line
+
+Usage:
+  avs new <dir> --task s4|ms3|avss [--name <name>]   create a project
+  avs import <project> <video>... [--offset <s>]      cut videos into clips (progress on stderr)
+  avs info <project> [--json]                          videos, clips, frames (times, status)
+  avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
+  avs --version | --help
+
+Exit code 0 on success; otherwise non-zero with a one-line reason on stderr.`
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[]
+  flags: Map<string, string | true>
+}
+
+function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = []
+  const flags = new Map<string, string | true>()
+  const boolean = new Set(['json', 'help', 'version', 'h', 'v'])
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1))
+      break
+    }
+    if (a.startsWith('--') || (a.startsWith('-') && a.length === 2)) {
+      const [k, v] = a.replace(/^--?/, '').split(/=(.*)/s, 2)
+      if (v !== undefined) flags.set(k, v)
+      else if (boolean.has(k)) flags.set(k, true)
+      else {
+        const next = argv[i + 1]
+        if (next === undefined) throw new UsageError(`--${k} needs a value`)
+        flags.set(k, next)
+        i++
+      }
+    } else positional.push(a)
+  }
+  return { positional, flags }
+}
+
+const str = (p: Parsed, k: string): string | undefined => {
+  const v = p.flags.get(k)
+  return typeof v === 'string' ? v : undefined
+}
+
+async function openProject(app: App, dir: string | undefined): Promise<void> {
+  if (!dir) throw new UsageError('missing <project> folder')
+  await app.dispatch('project.open', { dir })
+}
+
+async function cmdImport(app: App, p: Parsed): Promise<number> {
+  const [dir, ...videos] = p.positional
+  await openProject(app, dir)
+  if (videos.length === 0) throw new UsageError('missing <video> to import')
+  const offset = str(p, 'offset')
+  const startOffset = offset === undefined ? 0 : Number(offset)
+  if (!Number.isFinite(startOffset) || startOffset < 0) throw new UsageError(`--offset must be a number of seconds ≥ 0, got ${offset}`)
+  const tty = process.stderr.isTTY
+  let lastLine = ''
+  app.events.subscribe((event, payload) => {
+    if (event !== 'import.progress') return
+    const e = payload as ImportProgress
+    const line = `${e.path}: ${e.stage} ${Math.round(e.fraction * 100)}%`
+    if (line === lastLine) return
+    lastLine = line
+    if (tty) process.stderr.write(`\r\x1b[K${line}`)
+    else if (e.stage !== 'decoding' || e.fraction === 0) process.stderr.write(`${line}\n`)
+  })
+  const { jobId } = (await app.dispatch('media.import', { paths: videos, startOffset })) as { jobId: string }
+  process.once('SIGINT', () => app.imports.cancel(jobId))
+  const results = await app.imports.wait(jobId)
+  if (tty) process.stderr.write('\r\x1b[K')
+  let failed = 0
+  for (const r of results) {
+    if (r.ok) process.stdout.write(`${r.path}: ${r.clips} clip(s)${r.flags.length ? ` [${r.flags.join(', ')}]` : ''}\n`)
+    else {
+      failed++
+      process.stderr.write(`avs import: ${r.error}\n`)
+    }
+  }
+  return failed ? 1 : 0
+}
+
+async function cmdInfo(app: App, p: Parsed): Promise<number> {
+  await openProject(app, p.positional[0])
+  const project = await app.dispatch('project.current', {})
+  const videos = app.projects.require().store.listVideos()
+  const clips = app.projects.require().store.listClips().map((c) => app.projects.require().store.getClip(c.id))
+  if (p.flags.has('json')) {
+    process.stdout.write(`${JSON.stringify({ project, videos, clips }, null, 2)}\n`)
+  } else {
+    const s = project as { name: string; task: string; dir: string }
+    process.stdout.write(`${s.name} (${s.task.toUpperCase()}) at ${s.dir}\n${videos.length} video(s), ${clips.length} clip(s)\n`)
+    for (const c of clips) {
+      if (!c) continue
+      process.stdout.write(`  ${c.name}  ${c.start.toFixed(2)}s +${c.duration}s  ${c.status}${c.flags.length ? `  [${c.flags.join(', ')}]` : ''}\n`)
+    }
+  }
+  return 0
+}
+
+async function cmdServe(app: App, p: Parsed): Promise<number> {
+  const dir = p.positional[0]
+  if (dir) await openProject(app, dir)
+  const port = str(p, 'port')
+  const rendererDir = resolve(__dirname, '../renderer')
+  if (!existsSync(join(rendererDir, 'index.html'))) throw new ApiError('not_built', `The UI is not built (${rendererDir}): run \`npm run build\` first`)
+  const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host') })
+  process.stdout.write(`AVS Annotator is serving at ${host.url}\nOpen this one-time login URL in a browser:\n${host.loginUrl}\n`)
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      void host.close().then(done)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  return 0
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const p = parseArgs(argv)
+  const [command, ...rest] = p.positional
+  if (p.flags.has('version') || p.flags.has('v')) {
+    process.stdout.write(`${packageJson.version}\n`)
+    return 0
+  }
+  if (!command || p.flags.has('help') || p.flags.has('h') || command === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return command || p.flags.has('help') || p.flags.has('h') ? 0 : 2
+  }
+  const sub: Parsed = { positional: rest, flags: p.flags }
+  const app = createApp({ mode: 'cli' })
+  try {
+    switch (command) {
+      case 'new': {
+        const dir = rest[0]
+        if (!dir) throw new UsageError('missing <dir>')
+        const task = TaskType.safeParse(str(sub, 'task'))
+        if (!task.success) throw new UsageError('--task must be s4, ms3 or avss')
+        const s = await app.projects.create(dir, task.data, str(sub, 'name'))
+        process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
+        return 0
+      }
+      case 'import':
+        return await cmdImport(app, sub)
+      case 'info':
+        return await cmdInfo(app, sub)
+      case 'serve':
+        return await cmdServe(app, sub)
+      default:
+        throw new UsageError(`unknown command "${command}" (try avs --help)`)
+    }
+  } finally {
+    app.projects.close()
+  }
+}
+
+/** Runs the CLI and turns every failure into a one-line reason on stderr and an exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await main(argv)
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`avs: ${msg.split('\n')[0]}\n`)
+    if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`)
+    return err instanceof UsageError ? 2 : 1
+  }
+}

@@ -1,0 +1,5 @@
+import type { Database } from 'better-sqlite3'
+import { migrate0001 } from './0001-init'
+
+/** Numbered migrations; `PRAGMA user_version` = number of migrations applied. */
+export const migrations: ReadonlyArray<(db: Database) => void> = [migrate0001]

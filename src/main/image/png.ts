@@ -1,0 +1,494 @@
+// PNG encoder/decoder on node:zlib, and the two resizers export needs (label maps, RGB frames).
+import { constants as zc, deflateSync, inflateSync } from 'node:zlib'
+
+/** L = 8-bit grey, LA = grey + alpha, P = palette indexes (with `palette`), RGB(A) = 8-bit colour. */
+export type PngMode = 'L' | 'LA' | 'RGB' | 'RGBA' | 'P'
+
+export interface PngImage {
+  width: number
+  height: number
+  mode: PngMode
+  /** Row-major pixels, channels interleaved; 1 byte per channel (palette index for P). */
+  data: Uint8Array
+  /** P only: RGB triplets, 1..256 entries. */
+  palette?: Uint8Array
+  /** P only: alpha per palette entry (tRNS), may be shorter than the palette. */
+  paletteAlpha?: Uint8Array
+}
+
+/** PNG row filters; 'adaptive' picks per row the filter with the smallest sum of |bytes|. */
+export type PngFilter = 'none' | 'sub' | 'up' | 'average' | 'paeth' | 'adaptive'
+
+export interface PngEncodeOptions {
+  /** zlib level 0–9. Default 3: close to level 6 in size on frames and masks, much faster. */
+  level?: number
+  /** Default 'up' (cheap, and good for photos and for masks alike); P and L masks also do well with 'none'. */
+  filter?: PngFilter
+  /** zlib strategy (node:zlib constants). Default Z_DEFAULT_STRATEGY. */
+  strategy?: number
+}
+
+export class PngError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PngError'
+  }
+}
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    t[n] = c
+  }
+  return t
+})()
+
+/** CRC-32 (PNG/zlib polynomial) of bytes [start, end). */
+export function crc32(buf: Uint8Array, start = 0, end = buf.length, seed = 0): number {
+  let c = ~seed
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8)
+  return ~c >>> 0
+}
+
+const CHANNELS: Record<PngMode, number> = { L: 1, LA: 2, RGB: 3, RGBA: 4, P: 1 }
+const COLOR_TYPE: Record<PngMode, number> = { L: 0, LA: 4, RGB: 2, RGBA: 6, P: 3 }
+const FILTER_CODE: Record<Exclude<PngFilter, 'adaptive'>, number> = { none: 0, sub: 1, up: 2, average: 3, paeth: 4 }
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(12 + data.length)
+  out.writeUInt32BE(data.length, 0)
+  out.write(type, 4, 'ascii')
+  out.set(data, 8)
+  out.writeUInt32BE(crc32(out, 4, 8 + data.length), 8 + data.length)
+  return out
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c
+  const pa = Math.abs(p - a)
+  const pb = Math.abs(p - b)
+  const pc = Math.abs(p - c)
+  if (pa <= pb && pa <= pc) return a
+  return pb <= pc ? b : c
+}
+
+/** Writes row y filtered with `code` into out[o] (filter byte) and out[o+1 ..]. */
+function filterRow(code: number, px: Uint8Array, rowStart: number, prevStart: number, stride: number, bpp: number, out: Uint8Array, o: number): void {
+  out[o++] = code
+  const cur = rowStart
+  const hasPrev = prevStart >= 0
+  switch (code) {
+    case 0:
+      out.set(px.subarray(cur, cur + stride), o)
+      return
+    case 1:
+      for (let i = 0; i < bpp; i++) out[o + i] = px[cur + i]
+      for (let i = bpp; i < stride; i++) out[o + i] = (px[cur + i] - px[cur + i - bpp]) & 0xff
+      return
+    case 2:
+      if (!hasPrev) out.set(px.subarray(cur, cur + stride), o)
+      else for (let i = 0; i < stride; i++) out[o + i] = (px[cur + i] - px[prevStart + i]) & 0xff
+      return
+    case 3:
+      for (let i = 0; i < stride; i++) {
+        const a = i >= bpp ? px[cur + i - bpp] : 0
+        const b = hasPrev ? px[prevStart + i] : 0
+        out[o + i] = (px[cur + i] - ((a + b) >> 1)) & 0xff
+      }
+      return
+    default:
+      for (let i = 0; i < stride; i++) {
+        const a = i >= bpp ? px[cur + i - bpp] : 0
+        const b = hasPrev ? px[prevStart + i] : 0
+        const c = hasPrev && i >= bpp ? px[prevStart + i - bpp] : 0
+        out[o + i] = (px[cur + i] - paeth(a, b, c)) & 0xff
+      }
+  }
+}
+
+function rowCost(buf: Uint8Array, o: number, stride: number): number {
+  let s = 0
+  for (let i = 1; i <= stride; i++) {
+    const v = buf[o + i]
+    s += v < 128 ? v : 256 - v
+  }
+  return s
+}
+
+function checkImage(img: PngImage): void {
+  const { width, height, mode, data } = img
+  if (!(mode in CHANNELS)) throw new PngError(`PNG encode: unknown mode '${String(mode)}'`)
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) {
+    throw new PngError(`PNG encode: bad size ${width}×${height}`)
+  }
+  const expected = width * height * CHANNELS[mode]
+  if (data.length !== expected) {
+    throw new PngError(`PNG encode: ${mode} ${width}×${height} needs ${expected} bytes, got ${data.length}`)
+  }
+  if (mode === 'P') {
+    const pal = img.palette
+    if (!pal || pal.length === 0 || pal.length % 3 !== 0 || pal.length > 768) {
+      throw new PngError('PNG encode: mode P needs a palette of 1–256 RGB triplets')
+    }
+    const entries = pal.length / 3
+    if (entries < 256) {
+      for (let i = 0; i < data.length; i++) {
+        if (data[i] >= entries) throw new PngError(`PNG encode: palette index ${data[i]} at pixel ${i} but the palette has ${entries} entries`)
+      }
+    }
+    if (img.paletteAlpha && img.paletteAlpha.length > entries) throw new PngError('PNG encode: more tRNS entries than palette entries')
+  }
+}
+
+/** Encodes 8-bit L, LA, RGB, RGBA or P (palette) pixels as a PNG file. */
+export function encodePng(img: PngImage, opts: PngEncodeOptions = {}): Buffer {
+  checkImage(img)
+  const { width, height, mode, data } = img
+  const bpp = CHANNELS[mode]
+  const stride = width * bpp
+  const filter = opts.filter ?? 'up'
+  const raw = Buffer.allocUnsafe(height * (stride + 1))
+  const scratch = filter === 'adaptive' ? Buffer.allocUnsafe(stride + 1) : null
+  for (let y = 0; y < height; y++) {
+    const o = y * (stride + 1)
+    const prev = y > 0 ? (y - 1) * stride : -1
+    if (scratch) {
+      let best = Infinity
+      for (let code = 0; code <= 4; code++) {
+        filterRow(code, data, y * stride, prev, stride, bpp, scratch, 0)
+        const cost = rowCost(scratch, 0, stride)
+        if (cost < best) {
+          best = cost
+          raw.set(scratch, o)
+        }
+      }
+    } else {
+      filterRow(FILTER_CODE[filter as Exclude<PngFilter, 'adaptive'>], data, y * stride, prev, stride, bpp, raw, o)
+    }
+  }
+  const idat = deflateSync(raw, {
+    level: opts.level ?? 3,
+    memLevel: 9,
+    strategy: opts.strategy ?? zc.Z_DEFAULT_STRATEGY
+  })
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = 8
+  ihdr[9] = COLOR_TYPE[mode]
+  const parts: Buffer[] = [SIGNATURE, chunk('IHDR', ihdr)]
+  if (mode === 'P' && img.palette) {
+    parts.push(chunk('PLTE', img.palette))
+    if (img.paletteAlpha && img.paletteAlpha.length > 0) parts.push(chunk('tRNS', img.paletteAlpha))
+  }
+  parts.push(chunk('IDAT', idat), chunk('IEND', new Uint8Array(0)))
+  return Buffer.concat(parts)
+}
+
+const VALID_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }
+
+function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): Uint8Array {
+  const out = new Uint8Array(height * stride)
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)]
+    const src = y * (stride + 1) + 1
+    const cur = y * stride
+    const prev = cur - stride
+    switch (f) {
+      case 0:
+        out.set(raw.subarray(src, src + stride), cur)
+        break
+      case 1:
+        for (let i = 0; i < stride; i++) out[cur + i] = (raw[src + i] + (i >= bpp ? out[cur + i - bpp] : 0)) & 0xff
+        break
+      case 2:
+        if (y === 0) out.set(raw.subarray(src, src + stride), cur)
+        else for (let i = 0; i < stride; i++) out[cur + i] = (raw[src + i] + out[prev + i]) & 0xff
+        break
+      case 3:
+        for (let i = 0; i < stride; i++) {
+          const a = i >= bpp ? out[cur + i - bpp] : 0
+          const b = y > 0 ? out[prev + i] : 0
+          out[cur + i] = (raw[src + i] + ((a + b) >> 1)) & 0xff
+        }
+        break
+      case 4:
+        for (let i = 0; i < stride; i++) {
+          const a = i >= bpp ? out[cur + i - bpp] : 0
+          const b = y > 0 ? out[prev + i] : 0
+          const c = y > 0 && i >= bpp ? out[prev + i - bpp] : 0
+          out[cur + i] = (raw[src + i] + paeth(a, b, c)) & 0xff
+        }
+        break
+      default:
+        throw new PngError(`corrupt PNG: unknown filter type ${f} on row ${y}`)
+    }
+  }
+  return out
+}
+
+/** Decodes a non-interlaced PNG: every colour type at depth 8, and 1/2/4-bit grey and palette. */
+export function decodePng(input: Uint8Array): PngImage {
+  const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(SIGNATURE)) throw new PngError('not a PNG file (bad signature)')
+  let pos = 8
+  let width = 0
+  let height = 0
+  let depth = 0
+  let colorType = -1
+  let palette: Uint8Array | undefined
+  let trns: Uint8Array | undefined
+  const idat: Buffer[] = []
+  let sawEnd = false
+  while (pos < buf.length) {
+    if (pos + 8 > buf.length) throw new PngError(`truncated PNG: incomplete chunk header at byte ${pos}`)
+    const len = buf.readUInt32BE(pos)
+    const type = buf.toString('latin1', pos + 4, pos + 8)
+    if (!/^[A-Za-z]{4}$/.test(type)) throw new PngError(`corrupt PNG: bad chunk type at byte ${pos}`)
+    if (len > 0x7fffffff) throw new PngError(`corrupt PNG: chunk ${type} has length ${len}`)
+    if (pos + 12 + len > buf.length) throw new PngError(`truncated PNG: chunk ${type} at byte ${pos} needs ${len + 12} bytes, ${buf.length - pos} left`)
+    const data = buf.subarray(pos + 8, pos + 8 + len)
+    if (crc32(buf, pos + 4, pos + 8 + len) !== buf.readUInt32BE(pos + 8 + len)) throw new PngError(`corrupt PNG: CRC mismatch in chunk ${type} at byte ${pos}`)
+    pos += 12 + len
+    if (colorType < 0 && type !== 'IHDR') throw new PngError(`corrupt PNG: first chunk is ${type}, not IHDR`)
+    if (type === 'IHDR') {
+      if (len !== 13) throw new PngError('corrupt PNG: IHDR length is not 13')
+      width = data.readUInt32BE(0)
+      height = data.readUInt32BE(4)
+      depth = data[8]
+      colorType = data[9]
+      if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) throw new PngError(`corrupt PNG: bad size ${width}×${height}`)
+      const depths = VALID_DEPTHS[colorType]
+      if (!depths) throw new PngError(`corrupt PNG: bad colour type ${colorType}`)
+      if (!depths.includes(depth)) throw new PngError(`corrupt PNG: bit depth ${depth} is not valid for colour type ${colorType}`)
+      if (depth === 16) throw new PngError('unsupported PNG: 16-bit samples (8-bit, or 1/2/4-bit grey and palette, only)')
+      if (data[10] !== 0 || data[11] !== 0) throw new PngError('corrupt PNG: unknown compression or filter method')
+      if (data[12] === 1) throw new PngError('unsupported PNG: interlaced (Adam7) images are not supported')
+      if (data[12] !== 0) throw new PngError(`corrupt PNG: unknown interlace method ${data[12]}`)
+    } else if (type === 'PLTE') {
+      if (len === 0 || len % 3 !== 0 || len > 768) throw new PngError(`corrupt PNG: PLTE length ${len}`)
+      palette = Uint8Array.from(data)
+    } else if (type === 'tRNS') {
+      trns = Uint8Array.from(data)
+    } else if (type === 'IDAT') {
+      idat.push(data)
+    } else if (type === 'IEND') {
+      sawEnd = true
+      break
+    } else if ((type.charCodeAt(0) & 0x20) === 0) {
+      throw new PngError(`unsupported PNG: unknown critical chunk ${type}`)
+    }
+  }
+  if (colorType < 0) throw new PngError('truncated PNG: no IHDR chunk')
+  if (idat.length === 0) throw new PngError(sawEnd ? 'corrupt PNG: no IDAT chunk' : 'truncated PNG: no image data')
+  if (!sawEnd) throw new PngError('truncated PNG: no IEND chunk')
+  if (colorType === 3 && !palette) throw new PngError('corrupt PNG: palette image without PLTE')
+
+  const samples = colorType === 2 ? 3 : colorType === 4 ? 2 : colorType === 6 ? 4 : 1
+  const bitsPerPixel = samples * depth
+  const stride = Math.ceil((width * bitsPerPixel) / 8)
+  const bpp = Math.max(1, bitsPerPixel >> 3)
+  const expected = height * (stride + 1)
+  if (expected > 0x7fffffff) throw new PngError(`unsupported PNG: image too large (${width}×${height})`)
+  let raw: Buffer
+  try {
+    raw = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { maxOutputLength: expected + 1 })
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e)
+    throw new PngError(`corrupt PNG: image data does not inflate (${msg})`)
+  }
+  if (raw.length < expected) throw new PngError(`corrupt PNG: image data is ${raw.length} bytes, ${expected} expected`)
+  const px = unfilter(raw, height, stride, bpp)
+
+  const mode: PngMode = colorType === 0 ? 'L' : colorType === 2 ? 'RGB' : colorType === 3 ? 'P' : colorType === 4 ? 'LA' : 'RGBA'
+  let out: Uint8Array = px
+  if (depth < 8) {
+    out = new Uint8Array(width * height)
+    const perByte = 8 / depth
+    const mask = (1 << depth) - 1
+    const scale = colorType === 0 ? 255 / mask : 1 // grey is scaled to 0..255, palette indexes are not
+    for (let y = 0; y < height; y++) {
+      const row = y * stride
+      const o = y * width
+      for (let x = 0; x < width; x++) {
+        const byte = px[row + Math.floor(x / perByte)]
+        const shift = 8 - depth * ((x % perByte) + 1)
+        out[o + x] = ((byte >> shift) & mask) * scale
+      }
+    }
+  }
+  const img: PngImage = { width, height, mode, data: out }
+  if (mode === 'P') {
+    img.palette = palette
+    if (trns) img.paletteAlpha = trns
+  }
+  return img
+}
+
+/**
+ * Nearest-neighbour resize of a 1-channel label map, exactly as Pillow's `resize(NEAREST)`:
+ * source x = int(x0), x0 = 0.5·w/W, then += w/W per pixel (an accumulated double, which at exact
+ * .0 ties can differ from floor((x + 0.5)·w/W); Pillow does it this way, so do we).
+ */
+export function resizeNearest(labels: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  if (labels.length !== w * h) throw new RangeError(`resizeNearest: ${w}×${h} needs ${w * h} values, got ${labels.length}`)
+  if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeNearest: sizes must be positive')
+  if (w === W && h === H) return labels.slice()
+  const xs = nearestIndex(w, W)
+  const ys = nearestIndex(h, H)
+  const out = new Uint8Array(W * H)
+  for (let y = 0; y < H; y++) {
+    const src = ys[y] * w
+    const o = y * W
+    for (let x = 0; x < W; x++) out[o + x] = labels[src + xs[x]]
+  }
+  return out
+}
+
+function nearestIndex(n: number, N: number): Int32Array {
+  const scale = n / N
+  const idx = new Int32Array(N)
+  let v = scale * 0.5
+  for (let i = 0; i < N; i++) {
+    idx[i] = Math.min(Math.trunc(v), n - 1)
+    v += scale
+  }
+  return idx
+}
+
+// OpenCV's fixed-point bilinear: 11-bit weights, horizontal pass exact in int32.
+const COEF_BITS = 11
+const COEF_SCALE = 1 << COEF_BITS
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v)
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
+}
+
+/**
+ * Bilinear resize of packed RGB (3 bytes per pixel), as `cv2.resize(img, (W, H))` with the default
+ * INTER_LINEAR on uint8: half-pixel centres, edge clamping, OpenCV's 11-bit fixed-point weights and
+ * rounding (its SSE2 vertical pass, scalar for the last few bytes of each row), and its switch to
+ * INTER_AREA for an exact 2× downscale.
+ */
+export function resizeBilinearRGB(rgb: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  const cn = 3
+  if (rgb.length !== w * h * cn) throw new RangeError(`resizeBilinearRGB: ${w}×${h} RGB needs ${w * h * cn} bytes, got ${rgb.length}`)
+  if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeBilinearRGB: sizes must be positive')
+  if (w === W && h === H) return rgb.slice()
+  const scaleX = 1 / (W / w)
+  const scaleY = 1 / (H / h)
+  if (scaleX === 2 && scaleY === 2) return areaHalve(rgb, w, h, W, H, cn)
+
+  // horizontal taps: source offset and two weights per destination x (clamped at the borders)
+  const xofs = new Int32Array(W)
+  const ax0 = new Int32Array(W)
+  const ax1 = new Int32Array(W)
+  for (let dx = 0; dx < W; dx++) {
+    let fx = Math.fround((dx + 0.5) * scaleX - 0.5)
+    let sx = Math.floor(fx)
+    fx = Math.fround(fx - sx)
+    if (sx < 0) {
+      fx = 0
+      sx = 0
+    }
+    if (sx >= w - 1) {
+      fx = 0
+      sx = w - 1
+    }
+    xofs[dx] = sx * cn
+    ax0[dx] = roundHalfEven(Math.fround(1 - fx) * COEF_SCALE)
+    ax1[dx] = roundHalfEven(fx * COEF_SCALE)
+  }
+  // horizontal pass of one source row into an int32 buffer (cached by row index)
+  const rowLen = W * cn
+  const hRow = (sy: number, dst: Int32Array): void => {
+    const base = sy * w * cn
+    for (let dx = 0; dx < W; dx++) {
+      const s = base + xofs[dx]
+      const a0 = ax0[dx]
+      const a1 = ax1[dx]
+      const o = dx * cn
+      if (a1 === 0) {
+        dst[o] = rgb[s] * a0
+        dst[o + 1] = rgb[s + 1] * a0
+        dst[o + 2] = rgb[s + 2] * a0
+      } else {
+        dst[o] = rgb[s] * a0 + rgb[s + cn] * a1
+        dst[o + 1] = rgb[s + 1] * a0 + rgb[s + 1 + cn] * a1
+        dst[o + 2] = rgb[s + 2] * a0 + rgb[s + 2 + cn] * a1
+      }
+    }
+  }
+  // OpenCV's SSE2 vertical loop covers 16 bytes at a time, then 8; the remainder is scalar.
+  let vecEnd = 0
+  while (vecEnd + 16 <= rowLen) vecEnd += 16
+  while (vecEnd + 8 <= rowLen) vecEnd += 8
+  let rowA = new Int32Array(rowLen)
+  let rowB = new Int32Array(rowLen)
+  let idxA = -1
+  let idxB = -1
+  const out = new Uint8Array(H * rowLen)
+  for (let dy = 0; dy < H; dy++) {
+    let fy = Math.fround((dy + 0.5) * scaleY - 0.5)
+    const sy = Math.floor(fy)
+    fy = Math.fround(fy - sy)
+    const b0 = roundHalfEven(Math.fround(1 - fy) * COEF_SCALE)
+    const b1 = roundHalfEven(fy * COEF_SCALE)
+    const y0 = Math.min(Math.max(sy, 0), h - 1)
+    const y1 = Math.min(Math.max(sy + 1, 0), h - 1)
+    if (idxA !== y0) {
+      if (idxB === y0) {
+        const t = rowA
+        rowA = rowB
+        rowB = t
+        idxA = y0
+        idxB = -1
+      } else {
+        hRow(y0, rowA)
+        idxA = y0
+      }
+    }
+    if (idxB !== y1) {
+      if (y1 === y0) {
+        rowB.set(rowA)
+      } else {
+        hRow(y1, rowB)
+      }
+      idxB = y1
+    }
+    const o = dy * rowLen
+    for (let i = 0; i < vecEnd; i++) {
+      const v = (((rowA[i] >> 4) * b0) >> 16) + (((rowB[i] >> 4) * b1) >> 16)
+      const r = (v + 2) >> 2
+      out[o + i] = r < 0 ? 0 : r > 255 ? 255 : r
+    }
+    for (let i = vecEnd; i < rowLen; i++) {
+      const r = (rowA[i] * b0 + rowB[i] * b1 + (1 << (2 * COEF_BITS - 1))) >> (2 * COEF_BITS)
+      out[o + i] = r < 0 ? 0 : r > 255 ? 255 : r
+    }
+  }
+  return out
+}
+
+/** OpenCV INTER_AREA for an exact 2× downscale: rounded mean of each 2×2 block. */
+function areaHalve(src: Uint8Array, w: number, h: number, W: number, H: number, cn: number): Uint8Array {
+  const out = new Uint8Array(W * H * cn)
+  const rowIn = w * cn
+  for (let y = 0; y < H; y++) {
+    const r0 = 2 * y * rowIn
+    const r1 = r0 + rowIn
+    const o = y * W * cn
+    for (let x = 0; x < W; x++) {
+      for (let c = 0; c < cn; c++) {
+        const s = 2 * x * cn + c
+        out[o + x * cn + c] = (src[r0 + s] + src[r0 + s + cn] + src[r1 + s] + src[r1 + s + cn] + 2) >> 2
+      }
+    }
+  }
+  return out
+}

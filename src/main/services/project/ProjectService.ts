@@ -1,0 +1,158 @@
+import { constants, existsSync } from 'node:fs'
+import { access, mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { ApiError } from '../../../shared/api'
+import { CLIP_SECONDS, type ProjectSummary, type RecentProject, type Settings, type TaskType } from '../../../shared/domain'
+import { openDatabase } from '../../db/openDatabase'
+import { ProjectStore } from './ProjectStore'
+
+export const DB_FILE = 'project.sqlite'
+export const MEDIA_DIR = 'media'
+export const STAGING_DIR = '.staging'
+const FORMAT = 'avs-annotator/1'
+const MAX_RECENT = 20
+
+export interface OpenProject {
+  dir: string
+  mediaDir: string
+  store: ProjectStore
+}
+
+/** Honours the folder's write bits even for root, who could write anyway. */
+async function assertWritable(path: string, what: string): Promise<void> {
+  const st = await stat(path)
+  let ok = (st.mode & 0o200) !== 0
+  if (ok) ok = await access(path, constants.W_OK).then(() => true, () => false)
+  if (!ok) throw new ApiError('read_only', `${what} ${path} is read-only; the project was not opened. Make it writable or copy the project elsewhere.`)
+}
+
+/** Creates, opens and remembers projects; holds the one open project of this process. */
+export class ProjectService {
+  private open: OpenProject | null = null
+
+  constructor(private readonly homeDir: string) {}
+
+  get current(): OpenProject | null {
+    return this.open
+  }
+
+  require(): OpenProject {
+    if (!this.open) throw new ApiError('no_project', 'No project is open')
+    return this.open
+  }
+
+  async create(dirIn: string, task: TaskType, name?: string): Promise<ProjectSummary> {
+    const dir = resolve(dirIn)
+    if (existsSync(join(dir, DB_FILE))) throw new ApiError('project_exists', `${dir} already holds a project; open it instead`)
+    if (existsSync(dir)) {
+      const st = await stat(dir)
+      if (!st.isDirectory()) throw new ApiError('not_a_folder', `${dir} is a file, not a folder`)
+      const entries = (await readdir(dir)).filter((e) => !e.startsWith('.'))
+      if (entries.length) throw new ApiError('folder_not_empty', `${dir} is not empty; choose a new or empty folder for the project`)
+    }
+    await mkdir(join(dir, MEDIA_DIR), { recursive: true }).catch((err: Error) => {
+      throw new ApiError('cannot_create', `Cannot create the project folder ${dir}: ${err.message}`)
+    })
+    await assertWritable(dir, 'The folder')
+    const store = new ProjectStore(openDatabase(join(dir, DB_FILE), { create: true }))
+    store.db.transaction(() => {
+      store.setMeta('format', FORMAT)
+      store.setMeta('name', name?.trim() || basename(dir))
+      store.setMeta('task', task)
+      store.setMeta('clip_seconds', String(CLIP_SECONDS[task]))
+      store.setMeta('created_at', new Date().toISOString())
+    })()
+    store.close()
+    return this.openProject(dir)
+  }
+
+  async openProject(dirIn: string): Promise<ProjectSummary> {
+    const dir = resolve(dirIn)
+    const file = join(dir, DB_FILE)
+    if (!existsSync(dir)) throw new ApiError('not_found', `${dir} does not exist`)
+    if (!existsSync(file)) throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE})`)
+    await assertWritable(dir, 'The project folder')
+    await assertWritable(file, 'The project database')
+    const store = new ProjectStore(openDatabase(file))
+    if (store.getMeta('format') !== FORMAT) {
+      store.close()
+      throw new ApiError('not_a_project', `${file} is a SQLite file but not an AVS Annotator project`)
+    }
+    const mediaDir = join(dir, MEDIA_DIR)
+    await mkdir(mediaDir, { recursive: true })
+    this.close()
+    this.open = { dir, mediaDir, store }
+    await this.cleanMediaCache()
+    const summary = this.summary()
+    await this.remember(summary)
+    return summary
+  }
+
+  /** Removes what an interrupted import left: staging folders and media folders no video row owns. */
+  private async cleanMediaCache(): Promise<void> {
+    const { mediaDir, store } = this.require()
+    await rm(join(mediaDir, STAGING_DIR), { recursive: true, force: true })
+    const known = new Set((store.db.prepare('SELECT uuid FROM videos').all() as Array<{ uuid: string }>).map((r) => r.uuid))
+    for (const entry of await readdir(mediaDir)) {
+      if (/^[0-9a-f-]{36}$/.test(entry) && !known.has(entry)) await rm(join(mediaDir, entry), { recursive: true, force: true })
+    }
+  }
+
+  summary(): ProjectSummary {
+    const { dir, store } = this.require()
+    const counts = store.counts()
+    return {
+      dir,
+      name: store.getMeta('name') ?? basename(dir),
+      task: store.task,
+      clipSeconds: Number(store.getMeta('clip_seconds') ?? CLIP_SECONDS[store.task]),
+      createdAt: store.getMeta('created_at') ?? '',
+      videoCount: counts.videos,
+      clipCount: counts.clips,
+      frameCount: counts.frames
+    }
+  }
+
+  close(): void {
+    this.open?.store.close()
+    this.open = null
+  }
+
+  private async readJson<T>(file: string, fallback: T): Promise<T> {
+    try {
+      return JSON.parse(await readFile(join(this.homeDir, file), 'utf8')) as T
+    } catch {
+      return fallback
+    }
+  }
+
+  /** Writes through a temp file and rename, so a crash never leaves half a file. */
+  private async writeJson(file: string, value: unknown): Promise<void> {
+    await mkdir(this.homeDir, { recursive: true })
+    const tmp = join(this.homeDir, `${file}.tmp-${process.pid}`)
+    await writeFile(tmp, JSON.stringify(value, null, 2))
+    await rename(tmp, join(this.homeDir, file))
+  }
+
+  async recent(): Promise<RecentProject[]> {
+    const list = await this.readJson<Array<Omit<RecentProject, 'missing'>>>('recent.json', [])
+    return list.map((r) => ({ ...r, missing: !existsSync(join(r.dir, DB_FILE)) }))
+  }
+
+  private async remember(p: ProjectSummary): Promise<void> {
+    const list = (await this.readJson<Array<Omit<RecentProject, 'missing'>>>('recent.json', [])).filter((r) => r.dir !== p.dir)
+    list.unshift({ dir: p.dir, name: p.name, task: p.task, openedAt: new Date().toISOString() })
+    await this.writeJson('recent.json', list.slice(0, MAX_RECENT)).catch(() => undefined)
+  }
+
+  async settings(): Promise<Settings> {
+    const s = await this.readJson<Partial<Settings>>('settings.json', {})
+    return { ffmpegPath: s.ffmpegPath ?? null, ffprobePath: s.ffprobePath ?? null }
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    const next = { ...(await this.settings()), ...patch }
+    await this.writeJson('settings.json', next)
+    return next
+  }
+}

@@ -1,0 +1,229 @@
+import type { Database } from 'better-sqlite3'
+import type { Clip, ClipDetail, ClipFlag, Frame, ReviewStatus, Split, TaskType, Video } from '../../../shared/domain'
+
+export interface NewFrame {
+  index: number
+  sourceFrame: number
+  time: number
+  width: number
+  height: number
+  image: string
+  thumb: string
+}
+
+export interface NewClip {
+  index: number
+  name: string
+  start: number
+  duration: number
+  width: number
+  height: number
+  audio: string
+  audioSamples: number
+  flags: ClipFlag[]
+  frames: NewFrame[]
+}
+
+export interface NewVideo {
+  uuid: string
+  path: string
+  name: string
+  sizeBytes: number
+  duration: number
+  width: number
+  height: number
+  rotation: number
+  fps: number
+  vfr: boolean
+  hasAudio: boolean
+  startOffset: number
+  probeJson: string
+}
+
+interface ClipRow {
+  id: number
+  video_id: number
+  video_name: string
+  idx: number
+  name: string
+  start: number
+  duration: number
+  frame_count: number
+  width: number
+  height: number
+  audio_path: string
+  audio_samples: number
+  flags: string
+  split: Split | null
+  category: string | null
+  statuses: string | null
+  thumb: string | null
+}
+
+interface FrameRow {
+  id: number
+  clip_id: number
+  idx: number
+  source_frame: number
+  time: number
+  width: number
+  height: number
+  image_path: string
+  thumb_path: string
+  status: ReviewStatus
+  comment: string | null
+  has_mask: number
+}
+
+/** Clip status derived from its frames: the least finished state wins. */
+export function deriveClipStatus(statuses: ReviewStatus[]): ReviewStatus {
+  if (statuses.length === 0) return 'unreviewed'
+  if (statuses.includes('rejected')) return 'rejected'
+  if (statuses.every((s) => s === 'accepted')) return 'accepted'
+  if (statuses.includes('unreviewed')) return 'unreviewed'
+  if (statuses.includes('auto')) return 'auto'
+  if (statuses.includes('edited')) return 'edited'
+  return 'unreviewed'
+}
+
+const CLIP_SELECT = `
+  SELECT c.*, v.name AS video_name,
+    (SELECT group_concat(f.status) FROM frames f WHERE f.clip_id = c.id) AS statuses,
+    (SELECT f.thumb_path FROM frames f WHERE f.clip_id = c.id ORDER BY f.idx LIMIT 1) AS thumb
+  FROM clips c JOIN videos v ON v.id = c.video_id`
+
+/** All SQL of one project. Synchronous (better-sqlite3); one instance per open project. */
+export class ProjectStore {
+  constructor(readonly db: Database) {}
+
+  getMeta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined
+    return row?.value ?? null
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+  }
+
+  get task(): TaskType {
+    return (this.getMeta('task') ?? 's4') as TaskType
+  }
+
+  counts(): { videos: number; clips: number; frames: number } {
+    const one = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n
+    return {
+      videos: one('SELECT count(*) AS n FROM videos'),
+      clips: one('SELECT count(*) AS n FROM clips'),
+      frames: one('SELECT count(*) AS n FROM frames')
+    }
+  }
+
+  clipNameTaken(name: string): boolean {
+    return this.db.prepare('SELECT 1 FROM clips WHERE name = ?').get(name) !== undefined
+  }
+
+  /** Inserts a video with all its clips and frames in one transaction. */
+  insertVideo(video: NewVideo, clips: NewClip[]): number {
+    const insVideo = this.db.prepare(`INSERT INTO videos
+      (uuid, path, name, size_bytes, duration, width, height, rotation, fps, vfr, has_audio, start_offset, probe_json, imported_at)
+      VALUES (@uuid, @path, @name, @sizeBytes, @duration, @width, @height, @rotation, @fps, @vfr, @hasAudio, @startOffset, @probeJson, @importedAt)`)
+    const insClip = this.db.prepare(`INSERT INTO clips
+      (video_id, idx, name, start, duration, frame_count, width, height, audio_path, audio_samples, flags)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    const insFrame = this.db.prepare(`INSERT INTO frames
+      (clip_id, idx, source_frame, time, width, height, image_path, thumb_path)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+    return this.db.transaction(() => {
+      const videoId = Number(
+        insVideo.run({ ...video, vfr: video.vfr ? 1 : 0, hasAudio: video.hasAudio ? 1 : 0, importedAt: new Date().toISOString() }).lastInsertRowid
+      )
+      for (const c of clips) {
+        const clipId = Number(
+          insClip.run(videoId, c.index, c.name, c.start, c.duration, c.frames.length, c.width, c.height, c.audio, c.audioSamples, JSON.stringify(c.flags)).lastInsertRowid
+        )
+        for (const f of c.frames) insFrame.run(clipId, f.index, f.sourceFrame, f.time, f.width, f.height, f.image, f.thumb)
+      }
+      return videoId
+    })()
+  }
+
+  listVideos(): Video[] {
+    const rows = this.db
+      .prepare(`SELECT v.*, (SELECT count(*) FROM clips c WHERE c.video_id = v.id) AS clip_count FROM videos v ORDER BY v.id`)
+      .all() as Array<Record<string, unknown>>
+    return rows.map((r) => ({
+      id: Number(r.id),
+      path: String(r.path),
+      name: String(r.name),
+      duration: Number(r.duration),
+      width: Number(r.width),
+      height: Number(r.height),
+      fps: Number(r.fps),
+      rotation: Number(r.rotation),
+      hasAudio: Boolean(r.has_audio),
+      startOffset: Number(r.start_offset),
+      importedAt: String(r.imported_at),
+      clipCount: Number(r.clip_count)
+    }))
+  }
+
+  private toClip(r: ClipRow): Clip {
+    const statuses = (r.statuses ? r.statuses.split(',') : []) as ReviewStatus[]
+    return {
+      id: r.id,
+      videoId: r.video_id,
+      videoName: r.video_name,
+      index: r.idx,
+      name: r.name,
+      start: r.start,
+      duration: r.duration,
+      frameCount: r.frame_count,
+      width: r.width,
+      height: r.height,
+      audioSamples: r.audio_samples,
+      audio: r.audio_path,
+      flags: JSON.parse(r.flags) as ClipFlag[],
+      split: r.split,
+      category: r.category,
+      status: deriveClipStatus(statuses),
+      thumb: r.thumb ?? ''
+    }
+  }
+
+  listClips(): Clip[] {
+    const rows = this.db.prepare(`${CLIP_SELECT} ORDER BY c.video_id, c.idx`).all() as ClipRow[]
+    return rows.map((r) => this.toClip(r))
+  }
+
+  getClip(clipId: number): ClipDetail | null {
+    const row = this.db.prepare(`${CLIP_SELECT} WHERE c.id = ?`).get(clipId) as ClipRow | undefined
+    if (!row) return null
+    return { ...this.toClip(row), frames: this.listFrames(clipId) }
+  }
+
+  listFrames(clipId: number): Frame[] {
+    const rows = this.db
+      .prepare(
+        `SELECT f.*, EXISTS(SELECT 1 FROM masks m WHERE m.frame_id = f.id) AS has_mask FROM frames f WHERE f.clip_id = ? ORDER BY f.idx`
+      )
+      .all(clipId) as FrameRow[]
+    return rows.map((r) => ({
+      id: r.id,
+      clipId: r.clip_id,
+      index: r.idx,
+      sourceFrame: r.source_frame,
+      time: r.time,
+      width: r.width,
+      height: r.height,
+      image: r.image_path,
+      thumb: r.thumb_path,
+      status: r.status,
+      comment: r.comment,
+      hasMask: Boolean(r.has_mask)
+    }))
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

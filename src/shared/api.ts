@@ -1,0 +1,94 @@
+import { z } from 'zod'
+import {
+  AppInfo,
+  ClipDetail,
+  Clip,
+  ImportProgress,
+  ImportResult,
+  ProjectSummary,
+  RecentProject,
+  Settings,
+  TaskType,
+  Video,
+  VideoProbe
+} from './domain'
+
+/** One channel of the API: its input and output schemas. Types come from z.infer. */
+export interface Channel<I extends z.ZodType, O extends z.ZodType> {
+  input: I
+  output: O
+}
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): Channel<I, O> => ({ input, output })
+
+const Empty = z.object({}).strict()
+const Ok = z.object({ ok: z.literal(true) })
+
+/** The one API contract: 'domain.verb' → { input, output }. Electron IPC and browser-mode HTTP both serve it. */
+export const api = {
+  'app.info': channel(Empty, AppInfo),
+  'settings.get': channel(Empty, Settings),
+  'settings.set': channel(Settings.partial(), Settings),
+
+  'project.create': channel(
+    z.object({ dir: z.string().min(1), name: z.string().min(1).optional(), task: TaskType }),
+    ProjectSummary
+  ),
+  'project.open': channel(z.object({ dir: z.string().min(1) }), ProjectSummary),
+  'project.current': channel(Empty, ProjectSummary.nullable()),
+  'project.recent': channel(Empty, z.array(RecentProject)),
+  'project.close': channel(Empty, Ok),
+
+  'media.probe': channel(z.object({ path: z.string().min(1) }), VideoProbe),
+  /** Starts importing; progress arrives as 'import.progress' events, the results with 'media.importResult'. */
+  'media.import': channel(
+    z.object({ paths: z.array(z.string().min(1)).min(1), startOffset: z.number().min(0).optional() }),
+    z.object({ jobId: z.string() })
+  ),
+  'media.importResult': channel(
+    z.object({ jobId: z.string() }),
+    z.object({ done: z.boolean(), results: z.array(ImportResult) })
+  ),
+  'media.cancelImport': channel(z.object({ jobId: z.string() }), Ok),
+
+  'video.list': channel(Empty, z.array(Video)),
+  'clip.list': channel(Empty, z.array(Clip)),
+  'clip.get': channel(z.object({ clipId: z.number().int() }), ClipDetail)
+} as const
+
+export type Api = typeof api
+export type ChannelName = keyof Api
+export type Input<C extends ChannelName> = z.input<Api[C]['input']>
+export type Output<C extends ChannelName> = z.infer<Api[C]['output']>
+export const channelNames = Object.keys(api) as ChannelName[]
+
+/** Server → UI events, pushed over IPC (Electron) or Server-Sent Events (browser mode). */
+export const events = {
+  'import.progress': ImportProgress,
+  'project.changed': z.object({ reason: z.string() })
+} as const
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.infer<Events[E]>
+
+/** What the renderer sees as `window.api` / the browser-mode client: one typed call per channel. */
+export interface ApiClient {
+  call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+  /** URL of a file inside the open project's media cache (custom protocol or authenticated HTTP). */
+  mediaUrl(relPath: string): string
+  readonly mode: 'electron' | 'browser'
+}
+
+/** Errors cross the transport as { error: { code, message } }; the message is for people. */
+export const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
