@@ -10,7 +10,7 @@ const USAGE = `avs ${packageJson.version} — AVS Annotator command line
 
 Usage:
   avs new <dir> --task s4|ms3|avss [--name <name>]   create a project
-  avs import <project> <video>... [--offset <s>]      cut videos into clips (progress on stderr)
+  avs import <project> <video>... [--offset <s>] [--progress]   cut videos into clips
   avs info <project> [--json]                          videos, clips, frames (times, status)
   avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
   avs --version | --help
@@ -27,7 +27,7 @@ interface Parsed {
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = []
   const flags = new Map<string, string | true>()
-  const boolean = new Set(['json', 'help', 'version', 'h', 'v'])
+  const boolean = new Set(['json', 'help', 'version', 'h', 'v', 'progress'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--') {
@@ -66,10 +66,12 @@ async function cmdImport(app: App, p: Parsed): Promise<number> {
   const offset = str(p, 'offset')
   const startOffset = offset === undefined ? 0 : Number(offset)
   if (!Number.isFinite(startOffset) || startOffset < 0) throw new UsageError(`--offset must be a number of seconds ≥ 0, got ${offset}`)
+  // Progress goes to stderr on a terminal (or with --progress), so scripts see only results and reasons.
   const tty = process.stderr.isTTY
+  const showProgress = tty || p.flags.has('progress')
   let lastLine = ''
   app.events.subscribe((event, payload) => {
-    if (event !== 'import.progress') return
+    if (event !== 'import.progress' || !showProgress) return
     const e = payload as ImportProgress
     const line = `${e.path}: ${e.stage} ${Math.round(e.fraction * 100)}%`
     if (line === lastLine) return
@@ -114,17 +116,20 @@ async function cmdServe(app: App, p: Parsed): Promise<number> {
   const dir = p.positional[0]
   if (dir) await openProject(app, dir)
   const port = str(p, 'port')
-  const rendererDir = resolve(__dirname, '../renderer')
+  // Built: out/main/cli.js → out/renderer. From source (tests, tsx): src/main → out/renderer.
+  const rendererDir = /[\\/]src[\\/]main$/.test(__dirname) ? resolve(__dirname, '../../out/renderer') : resolve(__dirname, '../renderer')
   if (!existsSync(join(rendererDir, 'index.html'))) throw new ApiError('not_built', `The UI is not built (${rendererDir}): run \`npm run build\` first`)
   const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host') })
-  process.stdout.write(`AVS Annotator is serving at ${host.url}\nOpen this one-time login URL in a browser:\n${host.loginUrl}\n`)
-  await new Promise<void>((done) => {
+  // Handlers first, then the URL: whoever reads the URL may signal us at once.
+  const stopped = new Promise<void>((done) => {
     const stop = (): void => {
       void host.close().then(done)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  process.stdout.write(`AVS Annotator is serving at ${host.url}\nOpen this one-time login URL in a browser:\n${host.loginUrl}\n`)
+  await stopped
   return 0
 }
 

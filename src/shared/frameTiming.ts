@@ -63,7 +63,7 @@ export function planClips(input: ClipPlanInput): PlannedClip[] {
   const clips: PlannedClip[] = []
   for (let c = 0; c < count; c++) {
     const start = offset + c * clipSeconds
-    const firstFrame = Math.ceil(start * fps - EPS)
+    const firstFrame = Math.max(0, Math.ceil(start * fps - EPS))
     const frames: PlannedFrame[] = []
     for (let l = 0; l < clipSeconds; l++) {
       const wanted = firstFrame + frameOffsetInClip(l, fps)

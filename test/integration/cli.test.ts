@@ -1,0 +1,128 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { makeVideo } from '../fixtures/media'
+
+const root = mkdtempSync(join(tmpdir(), 'avs-cli-'))
+const repo = resolve(__dirname, '../..')
+const env = { ...process.env, AVS_HOME: join(root, 'home') }
+
+function avs(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'test/fixtures/avs.ts'), ...args], { env, encoding: 'utf8', cwd: repo })
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('avs command line', () => {
+  test('new, import, info --json', async () => {
+    const video = await makeVideo(root, 'my video.mp4', { duration: 11, audio: 'none' })
+    const dir = join(root, 'proj')
+    const created = avs('new', dir, '--task', 'ms3', '--name', 'Birds')
+    expect(created.stderr).toBe('')
+    expect(created.code).toBe(0)
+    const imported = avs('import', dir, video)
+    expect(imported.code).toBe(0)
+    expect(imported.stdout).toMatch(/my video\.mp4: 2 clip\(s\) \[no_audio\]/)
+    const info = avs('info', dir, '--json')
+    expect(info.code).toBe(0)
+    const data = JSON.parse(info.stdout) as {
+      project: { name: string; task: string; clipCount: number }
+      videos: Array<{ name: string }>
+      clips: Array<{ name: string; frames: Array<{ index: number; time: number; sourceFrame: number; status: string }> }>
+    }
+    expect(data.project).toMatchObject({ name: 'Birds', task: 'ms3', clipCount: 2 })
+    expect(data.videos[0].name).toBe('my video.mp4')
+    expect(data.clips[1].name).toBe('my-video_5000_10000')
+    expect(data.clips[0].frames.map((f) => f.sourceFrame)).toEqual([23, 48, 73, 98, 123])
+    expect(data.clips[0].frames[0]).toMatchObject({ index: 0, time: 0.92, status: 'unreviewed' })
+  })
+
+  test('failures exit non-zero with a one-line reason on stderr', async () => {
+    const dir = join(root, 'proj2')
+    expect(avs('new', dir, '--task', 'avss').code).toBe(0)
+    const bogus = join(root, 'bogus.mp4')
+    writeFileSync(bogus, 'not a video at all')
+    const bad = avs('import', dir, bogus)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    expect(bad.stderr).toMatch(/avs import: bogus\.mp4 is not a media file/)
+    const noProject = avs('info', join(root, 'nowhere'))
+    expect(noProject.code).toBe(1)
+    expect(noProject.stderr).toMatch(/^avs: .*nowhere does not exist\n$/)
+    const badTask = avs('new', join(root, 'p3'), '--task', 'coco')
+    expect(badTask.code).toBe(2)
+    expect(badTask.stderr.split('\n')[0]).toBe('avs: --task must be s4, ms3 or avss')
+    expect(avs('frobnicate').code).toBe(2)
+    expect(avs('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+
+  test('serve prints a one-time login URL; the API needs the session it grants', async () => {
+    const dir = join(root, 'proj-serve')
+    expect(avs('new', dir, '--task', 's4').code).toBe(0)
+    const { startWebHost } = await import('../../src/main/web/server')
+    const { createApp } = await import('../../src/main/app')
+    const app = createApp({ mode: 'browser', homeDir: join(root, 'home') })
+    await app.dispatch('project.open', { dir })
+    const rendererDir = join(root, 'renderer')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(rendererDir)
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>x</title>')
+    const host = await startWebHost({ app, rendererDir })
+    try {
+      const api = (path: string, body: unknown, cookie?: string): Promise<Response> =>
+        fetch(new URL(path, host.url), { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) })
+      expect((await api('/api/project.current', {})).status).toBe(403)
+      const login = await fetch(host.loginUrl, { redirect: 'manual' })
+      expect(login.status).toBe(303)
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]
+      expect(cookie).toMatch(/^avs_session=/)
+      // The token is one-time.
+      expect((await fetch(host.loginUrl, { redirect: 'manual' })).status).toBe(403)
+      const current = await api('/api/project.current', {}, cookie)
+      expect(current.status).toBe(200)
+      expect(((await current.json()) as { task: string }).task).toBe('s4')
+      const bad = await api('/api/project.create', { dir: '', task: 's4' }, cookie)
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_input')
+      expect((await api('/api/nope.never', {}, cookie)).status).toBe(404)
+      // Media URLs cannot leave the project's cache.
+      for (const p of ['/media/..%2Fproject.sqlite', '/media/%2Fetc%2Fpasswd', '/media/..%2F..%2Fetc%2Fpasswd']) {
+        const r = await fetch(new URL(p, host.url), { headers: { cookie } })
+        expect([403, 404]).toContain(r.status)
+        expect(await r.text()).not.toMatch(/SQLite format|root:/)
+      }
+      const page = await fetch(host.url, { headers: { cookie } })
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
+      const sse = await fetch(new URL('/events', host.url), { headers: { cookie } })
+      expect(sse.headers.get('content-type')).toBe('text/event-stream')
+      await sse.body?.cancel()
+    } finally {
+      await host.close()
+      app.projects.close()
+    }
+  })
+
+  test('the spawned serve command prints its URL (or says the UI is not built) and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/fixtures/avs.ts'), 'serve', '--port', '0'], { env, cwd: repo })
+    let out = ''
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    await new Promise<void>((resolve) => {
+      const onData = (b: Buffer): void => {
+        out += b.toString()
+        if (/token=|not built/.test(out)) resolve()
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      void exited.then(() => resolve())
+    })
+    if (/token=/.test(out)) {
+      expect(out).toMatch(/serving at http:\/\/127\.0\.0\.1:\d+\/\n.*\nhttp:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+\n/)
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } else {
+      expect(out).toMatch(/^avs: The UI is not built .* run `npm run build` first\n$/)
+      expect(await exited).toBe(1)
+    }
+  })
+})
