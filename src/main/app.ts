@@ -2,12 +2,13 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { api, ApiError, type ChannelName, type Output } from '../shared/api'
-import type { AppInfo } from '../shared/domain'
+import { AVSS_CLASS_COUNT, type AppInfo } from '../shared/domain'
 import { EventBus } from './events'
 import { resolveTool, toolVersion } from './services/media/ffmpegTools'
 import { ImportService, type ToolPaths } from './services/media/ImportService'
 import { probeVideo } from './services/media/probe'
 import { ProjectService } from './services/project/ProjectService'
+import { checkLabels, decodeMask, MASK_ENCODING } from './services/project/maskCodec'
 import packageJson from '../../package.json'
 
 export type Handlers = {
@@ -85,7 +86,40 @@ export function createApp(opts: AppOptions) {
       const clip = projects.require().store.getClip(clipId)
       if (!clip) throw new ApiError('not_found', `No clip ${clipId}`)
       return clip
-    }
+    },
+    'clip.update': ({ clipId, ...patch }) => {
+      const { store } = projects.require()
+      if (!store.getClip(clipId)) throw new ApiError('not_found', `No clip ${clipId}`)
+      store.updateClip(clipId, patch)
+      return store.listClips().find((c) => c.id === clipId)!
+    },
+    'mask.get': ({ frameId, source }) => {
+      const m = projects.require().store.latestMask(frameId, source)
+      return m ? { ...m, data: m.data.toString('base64') } : null
+    },
+    'mask.save': ({ frameId, width, height, data }) => {
+      const { store } = projects.require()
+      const frame = store.getFrame(frameId)
+      if (!frame) throw new ApiError('not_found', `No frame ${frameId}`)
+      if (width !== frame.width || height !== frame.height) {
+        throw new ApiError('bad_mask', `Mask is ${width}×${height} but the frame is ${frame.width}×${frame.height}`)
+      }
+      const bytes = Buffer.from(data, 'base64')
+      checkLabels(decodeMask(bytes, width, height), store.task === 'avss' ? AVSS_CLASS_COUNT - 1 : 1)
+      const revision = store.addMask(frameId, { source: 'human', width, height, encoding: MASK_ENCODING, data: bytes })
+      const { data: _d, ...rest } = store.latestMask(frameId)!
+      return { ...rest, revision }
+    },
+    'mask.revisions': ({ frameId }) => projects.require().store.listMaskRevisions(frameId),
+    'mask.revertToModel': ({ frameId }) => {
+      const { store } = projects.require()
+      const model = store.latestMask(frameId, 'model')
+      if (!model) throw new ApiError('no_model_mask', `Frame ${frameId} has no model mask to revert to`)
+      store.addMask(frameId, { source: 'human', width: model.width, height: model.height, encoding: model.encoding, data: model.data })
+      const { data: _d, ...rest } = store.latestMask(frameId)!
+      return rest
+    },
+    'frame.setStatus': ({ frameIds, status, comment }) => ({ updated: projects.require().store.setFrameStatus(frameIds, status, comment ?? null) })
   }
 
   /** Parses the input against the contract, runs the handler, and returns its output. */

@@ -4,6 +4,11 @@ import {
   ClipDetail,
   Clip,
   ImportProgress,
+  MaskPayload,
+  MaskRevision,
+  MaskSource,
+  ReviewStatus,
+  Split,
   ImportResult,
   ProjectSummary,
   RecentProject,
@@ -52,7 +57,26 @@ export const api = {
 
   'video.list': channel(Empty, z.array(Video)),
   'clip.list': channel(Empty, z.array(Clip)),
-  'clip.get': channel(z.object({ clipId: z.number().int() }), ClipDetail)
+  'clip.get': channel(z.object({ clipId: z.number().int() }), ClipDetail),
+  'clip.update': channel(
+    z.object({ clipId: z.number().int(), split: Split.nullable().optional(), category: z.string().nullable().optional() }),
+    Clip
+  ),
+
+  /** The newest mask of a frame (or of one source); null when it has none. */
+  'mask.get': channel(z.object({ frameId: z.number().int(), source: MaskSource.optional() }), MaskPayload.nullable()),
+  /** Saves a human revision; refuses a wrong size or a class the project does not have. */
+  'mask.save': channel(
+    z.object({ frameId: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive(), data: z.string().min(1) }),
+    MaskRevision
+  ),
+  'mask.revisions': channel(z.object({ frameId: z.number().int() }), z.array(MaskRevision)),
+  /** Makes the model's mask current again (as a new human revision, so history is kept). */
+  'mask.revertToModel': channel(z.object({ frameId: z.number().int() }), MaskRevision),
+  'frame.setStatus': channel(
+    z.object({ frameIds: z.array(z.number().int()).min(1), status: ReviewStatus, comment: z.string().max(2000).nullable().optional() }),
+    z.object({ updated: z.number().int() })
+  )
 } as const
 
 export type Api = typeof api

@@ -10,6 +10,8 @@ export const AUDIO_SAMPLE_RATE = 16_000
 /** Frames are stored at source resolution with the long side capped here. */
 export const MAX_FRAME_LONG_SIDE = 1920
 export const THUMB_WIDTH = 320
+/** AVSBench-semantic has 71 classes, 0 = background (spec avsbench-format §3.5). */
+export const AVSS_CLASS_COUNT = 71
 
 export const ReviewStatus = z.enum(['unreviewed', 'auto', 'edited', 'accepted', 'rejected'])
 export type ReviewStatus = z.infer<typeof ReviewStatus>
@@ -170,3 +172,23 @@ export const Settings = z.object({
   ffprobePath: z.string().nullable()
 })
 export type Settings = z.infer<typeof Settings>
+
+export const MaskSource = z.enum(['model', 'human', 'import'])
+export type MaskSource = z.infer<typeof MaskSource>
+
+/** A label map over the wire: one byte per pixel (0 = background), zlib-deflated, base64. */
+export const MaskPayload = z.object({
+  frameId: z.number().int(),
+  revision: z.number().int(),
+  source: MaskSource,
+  width: z.number().int(),
+  height: z.number().int(),
+  data: z.string(),
+  model: z.string().nullable(),
+  confidence: z.number().nullable(),
+  createdAt: z.string()
+})
+export type MaskPayload = z.infer<typeof MaskPayload>
+
+export const MaskRevision = MaskPayload.omit({ data: true })
+export type MaskRevision = z.infer<typeof MaskRevision>

@@ -223,7 +223,116 @@ export class ProjectStore {
     }))
   }
 
+  getFrame(frameId: number): Frame | null {
+    const row = this.db.prepare('SELECT clip_id FROM frames WHERE id = ?').get(frameId) as { clip_id: number } | undefined
+    if (!row) return null
+    return this.listFrames(row.clip_id).find((f) => f.id === frameId) ?? null
+  }
+
+  /** The newest mask of a frame, optionally of one source only. */
+  latestMask(frameId: number, source?: MaskSource): StoredMask | null {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM masks WHERE frame_id = ? ${source ? 'AND source = ?' : ''} ORDER BY revision DESC LIMIT 1`
+      )
+      .get(...(source ? [frameId, source] : [frameId])) as MaskRow | undefined
+    return row ? toStoredMask(row) : null
+  }
+
+  listMaskRevisions(frameId: number): Array<Omit<StoredMask, 'data'>> {
+    const rows = this.db.prepare('SELECT * FROM masks WHERE frame_id = ? ORDER BY revision').all(frameId) as MaskRow[]
+    return rows.map((r) => {
+      const { data: _data, ...rest } = toStoredMask(r)
+      return rest
+    })
+  }
+
+  /**
+   * Adds a mask revision. A human revision marks the frame 'edited'; a model revision marks an
+   * unreviewed frame 'auto'. Returns the new revision number.
+   */
+  addMask(frameId: number, mask: NewMask): number {
+    return this.db.transaction(() => {
+      const { next } = this.db.prepare('SELECT coalesce(max(revision), 0) + 1 AS next FROM masks WHERE frame_id = ?').get(frameId) as { next: number }
+      this.db
+        .prepare(
+          `INSERT INTO masks (frame_id, revision, source, width, height, encoding, data, model, confidence, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        )
+        .run(frameId, next, mask.source, mask.width, mask.height, mask.encoding, mask.data, mask.model ?? null, mask.confidence ?? null, new Date().toISOString())
+      if (mask.source === 'human') this.db.prepare(`UPDATE frames SET status = 'edited' WHERE id = ?`).run(frameId)
+      if (mask.source === 'model') this.db.prepare(`UPDATE frames SET status = 'auto' WHERE id = ? AND status = 'unreviewed'`).run(frameId)
+      if (mask.source === 'import' && mask.status) this.db.prepare('UPDATE frames SET status = ? WHERE id = ?').run(mask.status, frameId)
+      return next
+    })()
+  }
+
+  setFrameStatus(frameIds: number[], status: ReviewStatus, comment: string | null = null): number {
+    const stmt = this.db.prepare('UPDATE frames SET status = ?, comment = ? WHERE id = ?')
+    return this.db.transaction(() => frameIds.reduce((n, id) => n + stmt.run(status, comment, id).changes, 0))()
+  }
+
+  updateClip(clipId: number, patch: { split?: Split | null; category?: string | null }): void {
+    if ('split' in patch) this.db.prepare('UPDATE clips SET split = ? WHERE id = ?').run(patch.split ?? null, clipId)
+    if ('category' in patch) this.db.prepare('UPDATE clips SET category = ? WHERE id = ?').run(patch.category ?? null, clipId)
+  }
+
   close(): void {
     this.db.close()
+  }
+}
+
+export type MaskSource = 'model' | 'human' | 'import'
+
+export interface NewMask {
+  source: MaskSource
+  width: number
+  height: number
+  encoding: string
+  data: Buffer
+  model?: string | null
+  confidence?: number | null
+  /** For imported ground truth: the review status to give the frame. */
+  status?: ReviewStatus
+}
+
+export interface StoredMask {
+  frameId: number
+  revision: number
+  source: MaskSource
+  width: number
+  height: number
+  encoding: string
+  data: Buffer
+  model: string | null
+  confidence: number | null
+  createdAt: string
+}
+
+interface MaskRow {
+  frame_id: number
+  revision: number
+  source: MaskSource
+  width: number
+  height: number
+  encoding: string
+  data: Buffer
+  model: string | null
+  confidence: number | null
+  created_at: string
+}
+
+function toStoredMask(r: MaskRow): StoredMask {
+  return {
+    frameId: r.frame_id,
+    revision: r.revision,
+    source: r.source,
+    width: r.width,
+    height: r.height,
+    encoding: r.encoding,
+    data: r.data,
+    model: r.model,
+    confidence: r.confidence,
+    createdAt: r.created_at
   }
 }
