@@ -15,7 +15,8 @@ export default defineConfig({
     }
   },
   preload: {
-    plugins: [externalizeDepsPlugin()],
+    // A sandboxed preload can only require 'electron': bundle everything else (zod) into it.
+    plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],
     build: {
       rollupOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } }
     }

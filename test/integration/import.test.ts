@@ -283,3 +283,17 @@ describe('bad input never touches the project', () => {
     expect(recent[0].dir).toBe(dir)
   })
 })
+
+test('opening a project removes what a killed import left behind, and nothing else', async () => {
+  const video = await makeVideo(media, 'kept.mp4', { duration: 5 })
+  const { app, dir } = await newProject()
+  await importAll(app, [video])
+  const before = mediaEntries(dir)
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(join(dir, 'media', '.staging', 'a-run'), { recursive: true })
+  mkdirSync(join(dir, 'media', '0b9d3c1e-1111-4222-8333-444455556666', 'c0000'), { recursive: true })
+  app.projects.close()
+  await app.dispatch('project.open', { dir })
+  expect(mediaEntries(dir)).toEqual(before)
+  expect(app.projects.summary().clipCount).toBe(1)
+})
