@@ -25,6 +25,7 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     plugins: [react()],
     build: {
+      minify: true,
       rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') }
     }
   }

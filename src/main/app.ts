@@ -8,6 +8,9 @@ import { resolveTool, toolVersion } from './services/media/ffmpegTools'
 import { ImportService, type ToolPaths } from './services/media/ImportService'
 import { probeVideo } from './services/media/probe'
 import { ProjectService } from './services/project/ProjectService'
+import { AvsbenchImporter } from './services/avsbench/AvsbenchImporter'
+import { AvsbenchService } from './services/avsbench/AvsbenchService'
+import { evaluateProject } from './services/avsbench/evaluate'
 import { checkLabels, decodeMask, MASK_ENCODING } from './services/project/maskCodec'
 import packageJson from '../../package.json'
 
@@ -34,6 +37,8 @@ export function createApp(opts: AppOptions) {
     return { ffmpeg: resolveTool('ffmpeg', s).path, ffprobe: resolveTool('ffprobe', s).path }
   }
   const imports = new ImportService(projects, tools, (p) => events.emit('import.progress', p))
+  const avsbench = new AvsbenchService(projects, async () => (await tools()).ffmpeg, (p) => events.emit('export.progress', p))
+  const avsbenchImporter = new AvsbenchImporter(projects, async () => (await tools()).ffmpeg)
 
   const handlers: Handlers = {
     'app.info': async () => {
@@ -119,7 +124,27 @@ export function createApp(opts: AppOptions) {
       const { data: _d, ...rest } = store.latestMask(frameId)!
       return rest
     },
-    'frame.setStatus': ({ frameIds, status, comment }) => ({ updated: projects.require().store.setFrameStatus(frameIds, status, comment ?? null) })
+    'frame.setStatus': ({ frameIds, status, comment }) => ({ updated: projects.require().store.setFrameStatus(frameIds, status, comment ?? null) }),
+
+    // --- AVSBench export, import and evaluation (avsbench helper) ---
+    'export.start': (req) => ({ jobId: avsbench.startExport(req) }),
+    'export.result': ({ jobId }) => avsbench.exportResult(jobId),
+    'export.cancel': ({ jobId }) => {
+      avsbench.cancelExport(jobId)
+      return { ok: true as const }
+    },
+    'avsbench.import': async (req) => {
+      const report = await avsbenchImporter.importRelease(req)
+      events.emit('project.changed', { reason: 'created' })
+      return report
+    },
+    'avsbench.importPredictions': async (req) => {
+      const report = await avsbenchImporter.importPredictions(req)
+      events.emit('project.changed', { reason: 'imported' })
+      return report
+    },
+    'eval.project': () => evaluateProject(projects.require().store)
+    // --- end AVSBench ---
   }
 
   /** Parses the input against the contract, runs the handler, and returns its output. */
@@ -135,7 +160,7 @@ export function createApp(opts: AppOptions) {
     return await handler(parsed.data)
   }
 
-  return { handlers, dispatch, events, projects, imports, tools }
+  return { handlers, dispatch, events, projects, imports, tools, avsbench }
 }
 
 export type App = ReturnType<typeof createApp>

@@ -4,6 +4,7 @@ import { ApiError } from '../shared/api'
 import { TaskType, type ImportProgress } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
+import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import packageJson from '../../package.json'
 
 const USAGE = `avs ${packageJson.version} — AVS Annotator command line
@@ -13,6 +14,7 @@ Usage:
   avs import <project> <video>... [--offset <s>] [--progress]   cut videos into clips
   avs info <project> [--json]                          videos, clips, frames (times, status)
   avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
+${AVSBENCH_USAGE}
   avs --version | --help
 
 Exit code 0 on success; otherwise non-zero with a one-line reason on stderr.`
@@ -27,7 +29,7 @@ interface Parsed {
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = []
   const flags = new Map<string, string | true>()
-  const boolean = new Set(['json', 'help', 'version', 'h', 'v', 'progress'])
+  const boolean = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--') {
@@ -133,6 +135,15 @@ async function cmdServe(app: App, p: Parsed): Promise<number> {
   return 0
 }
 
+const avsbenchArgs = (p: Parsed): CliArgs => ({
+  positional: p.positional,
+  flag: (k) => str(p, k),
+  has: (k) => p.flags.has(k),
+  usage: (message) => {
+    throw new UsageError(message)
+  }
+})
+
 export async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv)
   const [command, ...rest] = p.positional
@@ -145,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     return command || p.flags.has('help') || p.flags.has('h') ? 0 : 2
   }
   const sub: Parsed = { positional: rest, flags: p.flags }
-  const app = createApp({ mode: 'cli' })
+  const app = createApp({ mode: command === 'serve' ? 'browser' : 'cli' })
   try {
     switch (command) {
       case 'new': {
@@ -163,6 +174,15 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdInfo(app, sub)
       case 'serve':
         return await cmdServe(app, sub)
+      // --- AVSBench (avsbench helper) ---
+      case 'export':
+        return await cmdExport(app, avsbenchArgs(sub))
+      case 'import-avsbench':
+        return await cmdImportAvsbench(app, avsbenchArgs(sub))
+      case 'import-predictions':
+        return await cmdImportPredictions(app, avsbenchArgs(sub))
+      case 'eval':
+        return await cmdEval(app, avsbenchArgs(sub))
       default:
         throw new UsageError(`unknown command "${command}" (try avs --help)`)
     }

@@ -1,10 +1,10 @@
 // Builds `window.api` from the shared channel list. Nothing else lives here.
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { channelNames, type ApiClient, type ChannelName, type EventName } from '../shared/api'
 
 const channels = new Set<string>(channelNames)
 
-const api: ApiClient & { openVideos(): Promise<string[]>; openFolder(): Promise<string | null> } = {
+const api: ApiClient & { openVideos(): Promise<string[]>; openFolder(): Promise<string | null>; pathForFile(file: File): string } = {
   mode: 'electron',
   async call(channel, input) {
     if (!channels.has(channel)) throw new Error(`Unknown API channel ${channel}`)
@@ -27,7 +27,9 @@ const api: ApiClient & { openVideos(): Promise<string[]>; openFolder(): Promise<
     return `avs-media://media/${rel.split('/').map(encodeURIComponent).join('/')}`
   },
   openVideos: () => ipcRenderer.invoke('dialog.openVideos') as Promise<string[]>,
-  openFolder: () => ipcRenderer.invoke('dialog.openFolder') as Promise<string | null>
+  openFolder: () => ipcRenderer.invoke('dialog.openFolder') as Promise<string | null>,
+  // Since Electron 32 a dropped File has no .path; webUtils gives it.
+  pathForFile: (file: File) => webUtils.getPathForFile(file)
 }
 
 contextBridge.exposeInMainWorld('api', api)

@@ -177,10 +177,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       if (req.method !== 'POST') return sendError(res, new ApiError('bad_method', 'Use POST'))
       const project = app.projects.require()
       const name = basename(url.searchParams.get('name') ?? 'upload.bin')
-      const dir = join(project.dir, 'uploads')
+      // One folder per upload keeps the user's file name (clip names derive from it) without collisions.
+      const dir = join(project.dir, 'uploads', randomUUID().slice(0, 8))
       await mkdir(dir, { recursive: true })
       const ext = /\.[A-Za-z0-9]{1,8}$/.exec(name)?.[0] ?? ''
-      const file = join(dir, `${safeStem(name)}-${randomUUID().slice(0, 8)}${ext}`)
+      const file = join(dir, `${safeStem(name)}${ext}`)
       try {
         await pipeline(req, createWriteStream(file))
       } catch (err) {

@@ -277,6 +277,19 @@ export class ProjectStore {
     if ('category' in patch) this.db.prepare('UPDATE clips SET category = ? WHERE id = ?').run(patch.category ?? null, clipId)
   }
 
+  // --- AVSBench row data per clip (avsbench helper; migration 0002) ---
+  getAvsbenchMeta(clipId: number): Record<string, string> | null {
+    const row = this.db.prepare('SELECT json FROM avsbench_clip_meta WHERE clip_id = ?').get(clipId) as { json: string } | undefined
+    return row ? (JSON.parse(row.json) as Record<string, string>) : null
+  }
+
+  setAvsbenchMeta(clipId: number, meta: Record<string, string>): void {
+    this.db
+      .prepare('INSERT INTO avsbench_clip_meta (clip_id, json) VALUES (?, ?) ON CONFLICT(clip_id) DO UPDATE SET json = excluded.json')
+      .run(clipId, JSON.stringify(meta))
+  }
+  // --- end AVSBench ---
+
   close(): void {
     this.db.close()
   }

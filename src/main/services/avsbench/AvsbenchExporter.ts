@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto'
+import { constants, existsSync } from 'node:fs'
+import { access, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { setImmediate as yieldLoop } from 'node:timers/promises'
+import { ApiError } from '../../../shared/api'
+import type { ExportReport } from '../../../shared/avsbench'
+import { logMelExamples, padExamples } from '../../../shared/audio/logMel'
+import { AVSS_CLASSES, AVSS_PALETTE, label2idxJson } from '../../../shared/avsClasses'
+import type { Clip, Frame, Split } from '../../../shared/domain'
+import { torchTensorPickle } from '../../export/torchPickle'
+import { encodePng, resizeBilinearRGB, resizeNearest } from '../../image/png'
+import { decodeWavPcm16 } from '../media/wav'
+import type { OpenProject } from '../project/ProjectService'
+import type { StoredMask } from '../project/ProjectStore'
+import { decodeMask } from '../project/maskCodec'
+import { decodeImagesRgb } from './decodeImages'
+import {
+  annotatedFrames,
+  avss,
+  AVSS_CSV,
+  AVSS_HEADER,
+  FRAMES_PER_CLIP,
+  isSafeName,
+  LABEL2IDX,
+  ms3,
+  MS3_CSV,
+  MS3_HEADER,
+  s4,
+  S4_CSV,
+  S4_HEADER,
+  splitByRatio,
+  toCsv,
+  type AvsFormat,
+  type AvssSubset
+} from './layout'
+
+export const EXPORT_SIZE = 224
+export const PKL_SHAPE = [5, 1, 96, 64]
+/** Clips without a split get one from this ratio (train, val, test) unless the caller gives one. */
+export const DEFAULT_SPLIT_RATIO: [number, number, number] = [0.7, 0.15, 0.15]
+const BATCH_CLIPS = 16
+
+export interface ExportOptions {
+  format: AvsFormat
+  out: string
+  /** 'accepted' (default): only frames whose review status is accepted; 'all': any frame with a mask. */
+  frames?: 'accepted' | 'all'
+  /** Split for clips that have none, by a stable hash of the clip name and the seed. */
+  splitRatio?: [number, number, number]
+  seed?: number
+  overwrite?: boolean
+}
+
+export type { ExportReport }
+
+export interface ExportProgressInfo {
+  stage: 'preparing' | 'writing' | 'finishing'
+  fraction: number
+  clips: number
+}
+
+/** One clip that will be written: its frames, the masks of its annotated frames, and its CSV data. */
+interface PlannedClip {
+  clip: Clip
+  frames: Frame[]
+  split: Split
+  category: string
+  subset: AvssSubset | null
+  masks: Map<number, StoredMask>
+  meta: Record<string, string>
+}
+
+const fsErrorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code
+
+/** Turns file-system failures into messages that name the destination and what to do. */
+function explainFsError(err: unknown, out: string): Error {
+  if (err instanceof ApiError) return err
+  const code = fsErrorCode(err)
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ApiError('disk_full', `Not enough disk space to export to ${out}; nothing was written there. Free some space or choose another disk.`)
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new ApiError('read_only', `Cannot write the export to ${out}: the destination is read-only (${(err as Error).message})`)
+  }
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/** Honours the folder's write bits even for root, who could write anyway. */
+async function assertWritableDir(dir: string, out: string): Promise<void> {
+  const st = await stat(dir)
+  const ok = (st.mode & 0o200) !== 0 && (await access(dir, constants.W_OK).then(() => true, () => false))
+  if (!ok) throw new ApiError('read_only', `Cannot export to ${out}: the folder ${dir} is read-only`)
+}
+
+/** Label map with 0/1 (or 0/class) values at w×h → export mask bytes. */
+function binaryMaskPng(labels: Uint8Array, w: number, h: number): Buffer {
+  const small = resizeNearest(labels, w, h, EXPORT_SIZE, EXPORT_SIZE)
+  for (let i = 0; i < small.length; i++) small[i] = small[i] ? 255 : 0
+  return encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'L', data: small })
+}
+
+const SEMANTIC_PALETTE = (() => {
+  const p = new Uint8Array(768)
+  p.set(AVSS_PALETTE)
+  return p
+})()
+
+function labelsRgbPng(labels: Uint8Array, w: number, h: number): Buffer {
+  const rgb = new Uint8Array(w * h * 3)
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i] * 3
+    rgb[i * 3] = AVSS_PALETTE[c]
+    rgb[i * 3 + 1] = AVSS_PALETTE[c + 1]
+    rgb[i * 3 + 2] = AVSS_PALETTE[c + 2]
+  }
+  return encodePng({ width: w, height: h, mode: 'RGB', data: rgb })
+}
+
+function labelsSemanticPng(labels: Uint8Array, w: number, h: number): Buffer {
+  return encodePng({ width: w, height: h, mode: 'P', data: labels, palette: SEMANTIC_PALETTE })
+}
+
+/** The S4/MS3 `.pkl`: log-mel of the clip's real audio, padded to 5 examples by repeating the last (spec §4.2). */
+export function clipLogMelPickle(wav: Buffer, audioSamples: number, file: string): Buffer {
+  let pcm: Int16Array
+  try {
+    pcm = decodeWavPcm16(wav).samples
+  } catch (err) {
+    throw new ApiError('bad_audio', `${file}: ${(err as Error).message}`)
+  }
+  let ex = logMelExamples(pcm.subarray(0, Math.min(audioSamples, pcm.length)))
+  // Under one 0.96 s example of real audio: use the padded clip (silence) rather than fail.
+  if (ex.count === 0) ex = logMelExamples(pcm)
+  if (ex.count === 0) throw new ApiError('bad_audio', `${file}: ${pcm.length} samples is too short for one log-mel example`)
+  return torchTensorPickle(padExamples(ex, PKL_SHAPE[0], 'repeat-last').data, PKL_SHAPE)
+}
+
+/** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
+export class AvsbenchExporter {
+  constructor(private readonly ffmpeg: string) {}
+
+  async export(project: OpenProject, opts: ExportOptions, signal?: AbortSignal, onProgress?: (p: ExportProgressInfo) => void): Promise<ExportReport> {
+    const out = resolve(opts.out)
+    const { store } = project
+    const task = store.task
+    if (opts.format === 'avss' ? task !== 'avss' : task === 'avss') {
+      throw new ApiError('bad_format', `A ${task.toUpperCase()} project cannot be exported as ${opts.format.toUpperCase()}: ${opts.format === 'avss' ? 'AVSS needs class masks (an AVSS project)' : 'S4/MS3 need binary masks (an S4 or MS3 project)'}`)
+    }
+    if (resolve(project.dir) === out || out.startsWith(resolve(project.dir) + '/')) {
+      throw new ApiError('bad_destination', `Cannot export into the project folder itself (${out}); choose a folder outside ${project.dir}`)
+    }
+    if (existsSync(out)) {
+      if (!(await stat(out)).isDirectory()) throw new ApiError('exists', `Cannot export to ${out}: it is a file`)
+      if (!opts.overwrite) throw new ApiError('exists', `Cannot export to ${out}: it already exists (choose a new folder or allow overwriting)`)
+    }
+    const parent = dirname(out)
+    await mkdir(parent, { recursive: true }).catch((err: unknown) => {
+      throw explainFsError(err, out)
+    })
+    await assertWritableDir(parent, out)
+
+    onProgress?.({ stage: 'preparing', fraction: 0, clips: 0 })
+    const report: ExportReport = { format: opts.format, out, clips: 0, frames: 0, masks: 0, skipped: [] }
+    const plan = this.plan(project, opts, report)
+    const tmp = join(parent, `.${basename(out)}.export-${randomUUID().slice(0, 8)}`)
+    try {
+      await mkdir(tmp)
+      const rows = opts.format === 'avss' ? await this.writeAvss(project, plan, tmp, report, signal, onProgress) : await this.writeBinary(project, plan, opts.format, tmp, report, signal, onProgress)
+      onProgress?.({ stage: 'finishing', fraction: 1, clips: report.clips })
+      if (opts.format === 's4') await writeFile(join(tmp, S4_CSV), toCsv(S4_HEADER, rows))
+      if (opts.format === 'ms3') await writeFile(join(tmp, MS3_CSV), toCsv(MS3_HEADER, rows))
+      if (opts.format === 'avss') {
+        await writeFile(join(tmp, AVSS_CSV), toCsv(AVSS_HEADER, rows))
+        await writeFile(join(tmp, LABEL2IDX), label2idxJson())
+      }
+      if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
+      // The finished folder appears in one rename; an old one is only removed after that.
+      if (existsSync(out)) {
+        const old = join(parent, `.${basename(out)}.old-${randomUUID().slice(0, 8)}`)
+        await rename(out, old)
+        await rename(tmp, out)
+        await rm(old, { recursive: true, force: true })
+      } else await rename(tmp, out)
+      return report
+    } catch (err) {
+      throw explainFsError(err, out)
+    } finally {
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined)
+    }
+  }
+
+  /** Decides per clip: split, category, subset and the masks of the annotated frames; the rest goes to `skipped`. */
+  private plan(project: OpenProject, opts: ExportOptions, report: ExportReport): PlannedClip[] {
+    const { store } = project
+    const onlyAccepted = (opts.frames ?? 'accepted') === 'accepted'
+    const planned: PlannedClip[] = []
+    for (const c of store.listClips()) {
+      const skip = (reason: string): void => void report.skipped.push({ clip: c.name, reason })
+      const frames = store.listFrames(c.id)
+      const meta = store.getAvsbenchMeta(c.id) ?? {}
+      if (!isSafeName(c.name)) {
+        skip(`the clip name "${c.name}" cannot be a file name`)
+        continue
+      }
+      const split = c.split ?? splitByRatio(c.name, opts.seed ?? 0, opts.splitRatio ?? DEFAULT_SPLIT_RATIO)
+      const category = c.category ?? ''
+      if (opts.format === 's4' && !category) {
+        skip('S4 needs a category for the clip (none set)')
+        continue
+      }
+      if (opts.format === 's4' && !isSafeName(category)) {
+        skip(`the category "${category}" cannot be a folder name`)
+        continue
+      }
+      let subset: AvssSubset | null = null
+      if (opts.format === 'avss') {
+        const wanted = meta.label as AvssSubset | undefined
+        if (frames.length === 10) subset = 'v2'
+        else if (frames.length === 5) subset = wanted === 'v1s' || wanted === 'v1m' ? wanted : null
+        else {
+          skip(`has ${frames.length} frames; AVSS clips have 5 (v1s/v1m) or 10 (v2)`)
+          continue
+        }
+      } else if (frames.length !== FRAMES_PER_CLIP) {
+        skip(`has ${frames.length} frames; ${opts.format.toUpperCase()} clips have exactly ${FRAMES_PER_CLIP}`)
+        continue
+      }
+      // A 5-frame AVSS clip without a recorded subset is v1s when it has at most one class (decided after masks are read).
+      const needed = annotatedFrames(opts.format, split, frames.length, subset ?? 'v1m')
+      const masks = new Map<number, StoredMask>()
+      const missing: number[] = []
+      const badSize: string[] = []
+      for (const k of needed) {
+        const f = frames[k]
+        const m = f && (!onlyAccepted || f.status === 'accepted') ? store.latestMask(f.id) : null
+        if (!m) missing.push(k)
+        else if (m.width !== f.width || m.height !== f.height) badSize.push(`frame ${k} mask is ${m.width}×${m.height} but the frame is ${f.width}×${f.height}`)
+        else masks.set(k, m)
+      }
+      // An unlabelled 5-frame AVSS train clip with only frame 0 annotated is a v1s clip.
+      if (missing.length && opts.format === 'avss' && !subset && split === 'train' && masks.has(0)) {
+        subset = 'v1s'
+        missing.length = 0
+        for (const k of [...masks.keys()]) if (k !== 0) masks.delete(k)
+      }
+      if (missing.length) {
+        skip(`frame${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (0-based) ${missing.length > 1 ? 'have' : 'has'} no ${onlyAccepted ? 'accepted ' : ''}mask`)
+        continue
+      }
+      if (badSize.length) {
+        skip(badSize.join('; '))
+        continue
+      }
+      planned.push({ clip: c, frames, split, category, subset, masks, meta })
+    }
+    return planned
+  }
+
+  private async writeBinary(
+    project: OpenProject,
+    plan: PlannedClip[],
+    format: 's4' | 'ms3',
+    tmp: string,
+    report: ExportReport,
+    signal: AbortSignal | undefined,
+    onProgress: ((p: ExportProgressInfo) => void) | undefined
+  ): Promise<Array<Array<string | number>>> {
+    const rows: Array<Array<string | number>> = []
+    const made = new Set<string>()
+    const mkdirOnce = async (dir: string): Promise<void> => {
+      if (made.has(dir)) return
+      await mkdir(dir, { recursive: true })
+      made.add(dir)
+    }
+    // Batches of clips whose frames share codec and size: one ffmpeg decodes a whole batch.
+    const batches: PlannedClip[][] = []
+    for (const p of plan) {
+      const last = batches[batches.length - 1]
+      const key = (q: PlannedClip): string => `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`
+      if (last && last.length < BATCH_CLIPS && key(last[0]) === key(p)) last.push(p)
+      else batches.push([p])
+    }
+    const decode = (i: number): Promise<Uint8Array[]> | null => {
+      const b = batches[i]
+      if (!b) return null
+      const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
+      return decodeImagesRgb(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, join(tmp, `.decode-${i}.txt`), signal)
+    }
+    let next = decode(0)
+    for (let bi = 0; bi < batches.length; bi++) {
+      const pixels = await next!
+      // Decode the next batch in ffmpeg while this one is resized and encoded here.
+      next = decode(bi + 1)
+      next?.catch(() => undefined)
+      await rm(join(tmp, `.decode-${bi}.txt`), { force: true })
+      let fi = 0
+      for (const p of batches[bi]) {
+        if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
+        const { clip, split, category } = p
+        const name = clip.name
+        const framePath = (k: number): string => (format === 's4' ? s4.frame(split, category, name, k) : ms3.frame(split, name, k))
+        const maskPath = (k: number): string => (format === 's4' ? s4.mask(split, category, name, k) : ms3.mask(split, name, k))
+        await mkdirOnce(dirname(join(tmp, framePath(1))))
+        for (let k = 0; k < p.frames.length; k++) {
+          const f = p.frames[k]
+          const rgb = resizeBilinearRGB(pixels[fi++], f.width, f.height, EXPORT_SIZE, EXPORT_SIZE)
+          await writeFile(join(tmp, framePath(k + 1)), encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: rgb }))
+        }
+        await mkdirOnce(dirname(join(tmp, maskPath(1))))
+        for (const [k, m] of p.masks) {
+          await writeFile(join(tmp, maskPath(k + 1)), binaryMaskPng(decodeMask(m.data, m.width, m.height), m.width, m.height))
+        }
+        const wavFile = join(project.mediaDir, clip.audio)
+        const wav = await readFile(wavFile)
+        const wavOut = join(tmp, format === 's4' ? s4.wav(split, category, name) : ms3.wav(split, name))
+        const pklOut = join(tmp, format === 's4' ? s4.pkl(split, category, name) : ms3.pkl(split, name))
+        await mkdirOnce(dirname(wavOut))
+        await mkdirOnce(dirname(pklOut))
+        await writeFile(wavOut, wav)
+        await writeFile(pklOut, clipLogMelPickle(wav, clip.audioSamples, wavFile))
+        rows.push(format === 's4' ? [name, p.meta.start ?? '0', category, split] : [name, split])
+        report.clips++
+        report.frames += p.frames.length
+        report.masks += p.masks.size
+        onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
+      }
+      await yieldLoop()
+    }
+    return rows
+  }
+
+  private async writeAvss(
+    project: OpenProject,
+    plan: PlannedClip[],
+    tmp: string,
+    report: ExportReport,
+    signal: AbortSignal | undefined,
+    onProgress: ((p: ExportProgressInfo) => void) | undefined
+  ): Promise<Array<Array<string | number>>> {
+    const rows: Array<Array<string | number>> = []
+    for (const p of plan) {
+      if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
+      const { clip, split } = p
+      const labels = new Map<number, Uint8Array>()
+      const classes: number[] = []
+      for (const [k, m] of p.masks) {
+        const l = decodeMask(m.data, m.width, m.height)
+        labels.set(k, l)
+        const seen = new Uint8Array(256)
+        for (let i = 0; i < l.length; i++) seen[l[i]] = 1
+        for (let c = 1; c < seen.length; c++) if (seen[c] && !classes.includes(c)) classes.push(c)
+      }
+      let subset = p.subset
+      if (!subset) subset = classes.length > 1 ? 'v1m' : 'v1s'
+      // v1s train clips carry frame 0 only (spec §1.3); labels of the other frames are not written.
+      const keep = new Set(annotatedFrames('avss', split, p.frames.length, subset))
+      const uid = clip.name
+      await mkdir(join(tmp, subset, uid, 'frames'), { recursive: true })
+      await mkdir(join(tmp, subset, uid, 'labels_rgb'))
+      await mkdir(join(tmp, subset, uid, 'labels_semantic'))
+      for (let k = 0; k < p.frames.length; k++) {
+        const src = join(project.mediaDir, p.frames[k].image)
+        if (!/\.jpe?g$/i.test(src)) throw new ApiError('bad_frame', `${src}: AVSS frames are exported as JPEG, but this frame is not a JPEG file`)
+        await copyFile(src, join(tmp, avss.frame(subset, uid, k)))
+      }
+      for (const [k, l] of labels) {
+        if (!keep.has(k)) continue
+        const m = p.masks.get(k)!
+        await writeFile(join(tmp, avss.rgb(subset, uid, k)), labelsRgbPng(l, m.width, m.height))
+        await writeFile(join(tmp, avss.semantic(subset, uid, k)), labelsSemanticPng(l, m.width, m.height))
+        report.masks++
+      }
+      await copyFile(join(project.mediaDir, clip.audio), join(tmp, avss.wav(subset, uid)))
+      const start = Math.round(clip.start)
+      const vid = p.meta.vid ?? (/^(.*)_\d+_\d+$/.exec(uid)?.[1] ?? uid)
+      const aObj = p.meta.a_obj ?? (classes.length ? classes.map((c) => AVSS_CLASSES[c] ?? `class${c}`).join('_') : 'background')
+      rows.push([vid, uid, p.meta.s_min ?? Math.floor(start / 60), p.meta.s_sec ?? start % 60, aObj, split, subset])
+      report.clips++
+      report.frames += p.frames.length
+      onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
+      await yieldLoop()
+    }
+    return rows
+  }
+}

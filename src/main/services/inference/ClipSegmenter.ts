@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises'
+import * as ort from 'onnxruntime-node'
+import type { PadMode } from '../../../shared/audio/logMel'
+import type { ProviderChoice, ProviderId } from '../../../shared/inference'
+import { decodeWavPcm16 } from '../media/wav'
+import { encodeMask } from '../project/maskCodec'
+import { decodeClipFrames } from './decodeFrames'
+import { INPUT_AUDIO, INPUT_FRAMES, OUTPUT_LOGITS, type ModelCard } from './modelCard'
+import { logitsToMask } from './postprocess'
+import { audioToTensor, framesToTensor } from './preprocess'
+import { checkFeeds, loadSession, PROVIDER_LABEL, type LoadedSession } from './session'
+
+export interface ClipInput {
+  clipId: number
+  /** Absolute paths of the frame images, in order, with each frame's id and size. */
+  frames: Array<{ id: number; file: string; width: number; height: number }>
+  audioFile: string
+  audioSamples: number
+}
+
+export interface SegmentedFrame {
+  frameId: number
+  width: number
+  height: number
+  /** The label map, deflated (maskCodec's encoding). */
+  mask: Uint8Array
+  confidence: number
+}
+
+export interface StageTimes {
+  decode: number
+  features: number
+  inference: number
+  postprocess: number
+}
+
+export interface ClipResult {
+  clipId: number
+  frames: SegmentedFrame[]
+  provider: ProviderId
+  fallbackReason: string | null
+  ms: StageTimes
+}
+
+export interface SegmenterOptions {
+  modelPath: string
+  card: ModelCard
+  provider: ProviderChoice
+  threads?: number
+  ffmpeg: string
+  padMode: PadMode
+}
+
+/**
+ * Runs one clip through decode → features → ORT → label maps. Owns its session (cached per model
+ * and provider) and reuses the input tensors between clips. A GPU provider that fails at run
+ * time is dropped for CPU for the rest of this segmenter's life, with the reason kept.
+ */
+export class ClipSegmenter {
+  private loaded: LoadedSession | null = null
+  private runtimeFallback: string | null = null
+  private readonly framesBuf: Float32Array
+  private readonly feeds: Record<string, ort.Tensor>
+
+  constructor(private readonly opts: SegmenterOptions) {
+    const [H, W] = opts.card.input_size
+    const T = opts.card.clip_frames
+    this.framesBuf = new Float32Array(T * 3 * H * W)
+    this.feeds = {
+      [INPUT_FRAMES]: new ort.Tensor('float32', this.framesBuf, [T, 3, H, W]),
+      [INPUT_AUDIO]: new ort.Tensor('float32', new Float32Array(T * 96 * 64), [T, 1, 96, 64])
+    }
+  }
+
+  async session(): Promise<LoadedSession> {
+    if (!this.loaded) this.loaded = await loadSession(this.opts.modelPath, this.runtimeFallback ? 'cpu' : this.opts.provider, this.opts.threads)
+    return this.loaded
+  }
+
+  async segment(clip: ClipInput, signal?: AbortSignal): Promise<ClipResult> {
+    const { card } = this.opts
+    const [H, W] = card.input_size
+    const T = card.clip_frames
+    if (clip.frames.length !== T) throw new Error(`clip ${clip.clipId} has ${clip.frames.length} frames but the model takes ${T}`)
+    const ms: StageTimes = { decode: 0, features: 0, inference: 0, postprocess: 0 }
+    let t0 = performance.now()
+    const [rgb, wav] = await Promise.all([decodeClipFrames(this.opts.ffmpeg, clip.frames.map((f) => f.file), W, H, signal), readFile(clip.audioFile)])
+    ms.decode = performance.now() - t0
+
+    t0 = performance.now()
+    framesToTensor(rgb, W, H, card, this.framesBuf)
+    const { samples, sampleRate, channels } = decodeWavPcm16(wav)
+    if (sampleRate !== 16000 || channels !== 1) throw new Error(`${clip.audioFile} is ${sampleRate} Hz × ${channels} channel(s), 16 kHz mono expected`)
+    ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audioToTensor(samples, clip.audioSamples, T, this.opts.padMode))
+    ms.features = performance.now() - t0
+
+    t0 = performance.now()
+    const out = await this.run()
+    ms.inference = performance.now() - t0
+
+    t0 = performance.now()
+    const logits = out.data as Float32Array
+    const frames = clip.frames.map((f, t) => {
+      const m = logitsToMask(logits, out.dims, t, f.width, f.height)
+      return { frameId: f.id, width: f.width, height: f.height, mask: new Uint8Array(encodeMask(m.labels)), confidence: m.confidence }
+    })
+    ms.postprocess = performance.now() - t0
+    const s = await this.session()
+    return { clipId: clip.clipId, frames, provider: s.provider, fallbackReason: this.runtimeFallback ?? s.fallbackReason, ms }
+  }
+
+  private async run(): Promise<ort.Tensor> {
+    const s = await this.session()
+    checkFeeds(s.session, this.feeds)
+    try {
+      return (await s.session.run(this.feeds))[OUTPUT_LOGITS]
+    } catch (err) {
+      if (s.provider === 'cpu') throw err
+      // A GPU provider that fails mid-job: CPU for the rest of the job, reported once.
+      this.runtimeFallback = `${PROVIDER_LABEL[s.provider]} failed while running (${(err as Error).message.split('\n')[0].slice(0, 160)}); running on CPU for the rest of the job.`
+      this.loaded = null
+      const cpu = await this.session()
+      return (await cpu.session.run(this.feeds))[OUTPUT_LOGITS]
+    }
+  }
+}

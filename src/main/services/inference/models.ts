@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { ModelInfo } from '../../../shared/inference'
+import { graphMismatches, parseCard, sha256File, type ModelCard } from './modelCard'
+import { readGraphInfo } from './onnxGraph'
+
+export interface ModelEntry extends ModelInfo {
+  card: ModelCard | null
+}
+
+const CARD_SUFFIX = '.model.json'
+
+/** The shipped models folder: AVS_MODELS_DIR, else `models/` of the source tree or the build, else the app's resources. */
+export function shippedModelsDir(): string | null {
+  const candidates = [
+    process.env.AVS_MODELS_DIR,
+    resolve(__dirname, '../../../../models'), // src/main/services/inference
+    resolve(__dirname, '../../models'), // out/main
+    (process as { resourcesPath?: string }).resourcesPath ? join((process as { resourcesPath?: string }).resourcesPath as string, 'models') : undefined
+  ]
+  return candidates.find((d): d is string => !!d && existsSync(d)) ?? null
+}
+
+/**
+ * Every `.onnx` + `.model.json` pair of the shipped and the user models folders, each checked:
+ * card fields, sha256, and the graph's inputs and outputs against the card. Invalid ones stay in
+ * the list with the reason. Results are cached per file size and mtime.
+ */
+export class ModelRegistry {
+  private readonly cache = new Map<string, { key: string; entry: ModelEntry }>()
+
+  constructor(private readonly dirs: { shipped: string | null; user: string }) {}
+
+  get userDir(): string {
+    return this.dirs.user
+  }
+
+  async list(): Promise<ModelEntry[]> {
+    const out: ModelEntry[] = []
+    const seen = new Set<string>()
+    for (const [origin, dir] of [['shipped', this.dirs.shipped], ['user', this.dirs.user]] as const) {
+      if (!dir || !existsSync(dir)) continue
+      const names = (await readdir(dir)).sort()
+      const stems = new Set<string>()
+      for (const n of names) {
+        if (n.endsWith('.onnx')) stems.add(n.slice(0, -5))
+        else if (n.endsWith(CARD_SUFFIX)) stems.add(n.slice(0, -CARD_SUFFIX.length))
+      }
+      for (const stem of [...stems].sort()) {
+        const id = seen.has(stem) ? `${origin}/${stem}` : stem
+        seen.add(id)
+        out.push(await this.check(id, origin, join(dir, `${stem}.onnx`), join(dir, `${stem}${CARD_SUFFIX}`)))
+      }
+    }
+    return out
+  }
+
+  async get(id: string): Promise<ModelEntry | null> {
+    return (await this.list()).find((m) => m.id === id) ?? null
+  }
+
+  private async check(id: string, origin: 'shipped' | 'user', onnxPath: string, cardPath: string): Promise<ModelEntry> {
+    const base: ModelEntry = {
+      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, sizeBytes: 0, card: null
+    }
+    const [os, cs] = await Promise.all([stat(onnxPath).catch(() => null), stat(cardPath).catch(() => null)])
+    if (!os) return { ...base, reason: `${id}.onnx is missing beside its card` }
+    if (!cs) return { ...base, sizeBytes: os.size, reason: `no model card ${id}${CARD_SUFFIX} beside ${id}.onnx` }
+    const key = `${os.size}:${os.mtimeMs}:${cs.size}:${cs.mtimeMs}`
+    const hit = this.cache.get(onnxPath)
+    if (hit?.key === key) return { ...hit.entry, id }
+    const entry = await this.validate({ ...base, sizeBytes: os.size }, onnxPath, cardPath)
+    this.cache.set(onnxPath, { key, entry })
+    return entry
+  }
+
+  private async validate(base: ModelEntry, onnxPath: string, cardPath: string): Promise<ModelEntry> {
+    let card: ModelCard
+    try {
+      card = parseCard(await readFile(cardPath, 'utf8'), `${base.id}${CARD_SUFFIX}`)
+    } catch (err) {
+      return { ...base, reason: (err as Error).message }
+    }
+    const described: ModelEntry = {
+      ...base, card, name: card.name, version: card.version, task: card.task, clipFrames: card.clip_frames, inputSize: [card.input_size[0], card.input_size[1]], classes: card.classes, metrics: card.metrics
+    }
+    const file = `${base.id}.onnx`
+    let graph
+    try {
+      graph = readGraphInfo(await readFile(onnxPath))
+    } catch (err) {
+      return { ...described, reason: `${file} is not a readable ONNX model: ${(err as Error).message}` }
+    }
+    const problems = graphMismatches(card, graph)
+    if (problems.length) return { ...described, reason: `${file} does not match its card: ${problems.join('; ')}` }
+    const sha = await sha256File(onnxPath)
+    if (sha !== card.sha256) return { ...described, reason: `${file} does not match its card's sha256 (file ${sha.slice(0, 12)}…, card ${card.sha256.slice(0, 12)}…): the file was changed or is incomplete` }
+    return { ...described, valid: true, reason: null }
+  }
+}
+
+/** Without the card, for the API. */
+export const toModelInfo = ({ card: _card, ...info }: ModelEntry): ModelInfo => info

@@ -1,0 +1,151 @@
+// One cached onnxruntime-node session per model file, provider and thread count; the provider
+// choice, its fallback to CPU with a reason in plain words, and input checks by name and shape.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import type { ProviderChoice, ProviderId } from '../../../shared/inference'
+
+export const PROVIDER_LABEL: Record<ProviderId, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML' }
+
+export interface ProviderStatus {
+  id: ProviderId
+  label: string
+  /** Present in this onnxruntime-node build and on this OS (WebGPU still needs a GPU adapter at load). */
+  available: boolean
+  reason: string | null
+}
+
+export interface LoadedSession {
+  session: ort.InferenceSession
+  modelPath: string
+  provider: ProviderId
+  /** Why the requested provider was not used, in plain words; null when it was. */
+  fallbackReason: string | null
+  threads: number
+}
+
+/** Threads for CPU inference: all cores on small machines, else leave one for the UI, at most 8. */
+export function defaultThreads(): number {
+  const n = availableParallelism()
+  return n <= 2 ? n : Math.min(n - 1, 8)
+}
+
+// The provider libraries that onnxruntime-node's install script downloads (skipped offline).
+function cudaInstalled(): boolean {
+  let binDir: string
+  try {
+    const req = typeof require === 'function' ? require : createRequire(join(process.cwd(), 'package.json'))
+    binDir = join(dirname(req.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch)
+  } catch {
+    return false
+  }
+  const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'
+  return existsSync(join(binDir, lib))
+}
+
+/** What each provider needs on this machine, before anything is loaded. */
+export function providerStatus(): ProviderStatus[] {
+  const supported = new Set(ort.listSupportedBackends().map((b) => b.name))
+  const status = (id: ProviderId, available: boolean, reason: string | null): ProviderStatus => ({ id, label: PROVIDER_LABEL[id], available, reason: available ? null : reason })
+  const notBuilt = (id: ProviderId): string => `this build of onnxruntime-node has no ${PROVIDER_LABEL[id]} provider on ${process.platform}`
+  return [
+    status('cpu', true, null),
+    status('webgpu', supported.has('webgpu'), notBuilt('webgpu')),
+    status('cuda', supported.has('cuda') && cudaInstalled(),
+      supported.has('cuda') ? 'the CUDA libraries for onnxruntime-node are not installed (run `npm run gpu:install` with internet access; needs an NVIDIA driver and CUDA 12)' : notBuilt('cuda')),
+    status('dml', process.platform === 'win32' && supported.has('dml'), process.platform === 'win32' ? notBuilt('dml') : 'DirectML runs only on Windows'),
+    status('coreml', process.platform === 'darwin' && supported.has('coreml'), process.platform === 'darwin' ? notBuilt('coreml') : 'CoreML runs only on macOS')
+  ]
+}
+
+/** Providers to try in order for a choice; CPU is always last. Auto: CUDA if installed, else WebGPU, else CPU. */
+export function providerPlan(choice: ProviderChoice, status = providerStatus()): { tries: ProviderId[]; skipped: string[] } {
+  const byId = new Map(status.map((s) => [s.id, s]))
+  const wanted: ProviderId[] = choice === 'auto' ? ['cuda', 'webgpu'] : choice === 'cpu' ? [] : [choice]
+  const tries: ProviderId[] = []
+  const skipped: string[] = []
+  for (const id of wanted) {
+    const s = byId.get(id)
+    if (s?.available) tries.push(id)
+    else if (choice !== 'auto') skipped.push(`${PROVIDER_LABEL[id]} is not available: ${s?.reason ?? 'unknown provider'}`)
+  }
+  tries.push('cpu')
+  return { tries, skipped }
+}
+
+/** ORT's load errors → what a person can act on. */
+export function plainReason(id: ProviderId, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err)
+  if (id === 'webgpu' && /adapter/i.test(msg)) return 'WebGPU found no GPU adapter (it needs a GPU driver and, on Linux, the Vulkan loader libvulkan.so.1)'
+  if (/Failed to load (shared )?library|cannot open shared object/i.test(msg)) return `${PROVIDER_LABEL[id]} could not load its libraries (${msg.split('\n')[0].slice(0, 160)})`
+  return `${PROVIDER_LABEL[id]} failed to start: ${msg.split('\n')[0].slice(0, 200)}`
+}
+
+const cache = new Map<string, Promise<LoadedSession>>()
+
+async function create(modelPath: string, id: ProviderId, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(modelPath, {
+    executionProviders: [id],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Warnings (e.g. node placement notes) would flood a CLI's stderr; errors still surface as exceptions.
+    logSeverityLevel: 3
+  })
+}
+
+/** The session for a model and provider choice, created once; falls back to CPU with a reason. */
+export function loadSession(modelPath: string, choice: ProviderChoice, threads = defaultThreads()): Promise<LoadedSession> {
+  const key = `${modelPath}\0${choice}\0${threads}`
+  let p = cache.get(key)
+  if (!p) {
+    p = (async () => {
+      const { tries, skipped } = providerPlan(choice)
+      const reasons = [...skipped]
+      for (const id of tries) {
+        try {
+          const session = await create(modelPath, id, threads)
+          const fallbackReason = reasons.length ? `${reasons.join('; ')}; running on ${PROVIDER_LABEL[id]} instead.` : null
+          return { session, modelPath, provider: id, fallbackReason, threads }
+        } catch (err) {
+          if (id === 'cpu') throw new SessionError(`Cannot load the model ${modelPath}: ${(err as Error).message.split('\n')[0]}`)
+          reasons.push(plainReason(id, err))
+        }
+      }
+      throw new SessionError(`No execution provider could load ${modelPath}`)
+    })()
+    cache.set(key, p)
+    p.catch(() => cache.delete(key))
+  }
+  return p
+}
+
+/** Releases every cached session (at shutdown, or when a model file changes). */
+export async function releaseSessions(): Promise<void> {
+  const all = [...cache.values()]
+  cache.clear()
+  for (const p of all) await p.then((s) => s.session.release(), () => undefined)
+}
+
+export class SessionError extends Error {}
+
+/** Checks feeds against the session's own input names and static shapes; the error says what differs. */
+export function checkFeeds(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): void {
+  const names = session.inputNames
+  const missing = names.filter((n) => !(n in feeds))
+  const extra = Object.keys(feeds).filter((n) => !names.includes(n))
+  if (missing.length || extra.length) {
+    throw new SessionError(`The model's inputs are ${names.join(', ')}; ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? ', ' : ''}${extra.length ? `not in the model: ${extra.join(', ')}` : ''}`)
+  }
+  for (const meta of session.inputMetadata) {
+    if (!meta.isTensor) continue
+    const dims = feeds[meta.name].dims
+    const want = meta.shape
+    const ok = dims.length === want.length && want.every((d, i) => typeof d !== 'number' || d === dims[i])
+    if (!ok) throw new SessionError(`Input "${meta.name}" is [${dims.join(', ')}] but the model expects [${want.join(', ')}]`)
+    if (feeds[meta.name].type !== meta.type) throw new SessionError(`Input "${meta.name}" is ${feeds[meta.name].type} but the model expects ${meta.type}`)
+  }
+}

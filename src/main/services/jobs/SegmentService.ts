@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { ApiError } from '../../../shared/api'
+import type { InferenceSettings, JobInfo, SegmentRequest } from '../../../shared/inference'
+import type { ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
+import { clipLengthMismatch, taskMismatch } from '../inference/modelCard'
+import type { ModelEntry, ModelRegistry } from '../inference/models'
+import { padModeOf } from '../inference/preprocess'
+import type { OpenProject, ProjectService } from '../project/ProjectService'
+import { MASK_ENCODING } from '../project/maskCodec'
+import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
+import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
+
+export interface SegmentServiceDeps {
+  projects: ProjectService
+  models: ModelRegistry
+  ffmpeg: () => Promise<string>
+  settings: () => Promise<InferenceSettings>
+  emit: (job: JobInfo) => void
+  /** Where clips run; a worker thread unless a test or bench passes another. */
+  runner?: ClipRunner
+}
+
+interface LiveJob {
+  id: string
+  project: OpenProject
+  jobs: JobStore
+  model: ModelEntry
+  cancelled: boolean
+  currentClipId: number | null
+  runStart: number
+  runClips: number
+  remainingMs: number | null
+  settled: Promise<JobInfo>
+  settle: (j: JobInfo) => void
+  /** Per-clip timings of this run (for the bench and the log). */
+  timings: Array<ClipResult['ms'] & { store: number }>
+}
+
+/** Review states a person set: a model run leaves these frames alone unless asked to replace edits. */
+const PERSON_STATES = new Set(['edited', 'accepted', 'rejected'])
+
+/**
+ * Auto-segmentation jobs: persisted in the project's `jobs` table, one job running at a time,
+ * one clip per worker call, progress events, cancel, and resume of an interrupted job.
+ *
+ * Human edits: a frame whose newest mask is not the model's, or whose status a person set
+ * (edited, accepted, rejected), is skipped — no model revision is added, since the newest
+ * revision is what the editor shows; 'revert to model' then restores the older model mask.
+ * With `replaceEdits` the model mask becomes the newest revision and the frame goes to 'auto'.
+ */
+export class SegmentService {
+  private readonly live = new Map<string, LiveJob>()
+  private readonly queue: LiveJob[] = []
+  private pumping = false
+  private runnerInstance: ClipRunner | null
+
+  constructor(private readonly deps: SegmentServiceDeps) {
+    this.runnerInstance = deps.runner ?? null
+  }
+
+  private get runner(): ClipRunner {
+    return (this.runnerInstance ??= new WorkerClipRunner())
+  }
+
+  private jobStore(project: OpenProject): JobStore {
+    const jobs = new JobStore(project.store.db)
+    jobs.markInterrupted(new Set([...this.live.values()].filter((j) => j.project === project).map((j) => j.id)))
+    return jobs
+  }
+
+  /** The model a request names, else the settings' default, else the first valid one that fits the project. */
+  async resolveModel(modelId: string | undefined, project: OpenProject): Promise<ModelEntry> {
+    const all = await this.deps.models.list()
+    const task = project.store.task
+    const frames = Number(project.store.getMeta('clip_seconds') ?? (task === 'avss' ? 10 : 5))
+    const id = modelId ?? (await this.deps.settings()).modelId
+    let model: ModelEntry | undefined
+    if (id) {
+      model = all.find((m) => m.id === id)
+      if (!model) throw new ApiError('unknown_model', `No model "${id}"; available: ${all.filter((m) => m.valid).map((m) => m.id).join(', ') || 'none'}`)
+    } else {
+      model = all.find((m) => m.valid && m.card && !clipLengthMismatch(m.card, frames, task) && !taskMismatch(m.card, task))
+      if (!model) throw new ApiError('no_model', `No usable ${task === 'avss' ? 'semantic' : 'binary'} ${frames}-frame model; add a .onnx + .model.json pair to ${this.deps.models.userDir}`)
+    }
+    if (!model.valid || !model.card) throw new ApiError('invalid_model', `Model "${model.id}" cannot be used: ${model.reason}`)
+    const bad = clipLengthMismatch(model.card, frames, task) ?? taskMismatch(model.card, task)
+    if (bad) throw new ApiError('model_mismatch', bad)
+    return model
+  }
+
+  async start(req: SegmentRequest): Promise<{ jobId: string }> {
+    const project = this.deps.projects.require()
+    const model = await this.resolveModel(req.modelId, project)
+    const all = project.store.listClips().map((c) => c.id)
+    const clipIds = req.clipIds ? [...new Set(req.clipIds)] : all
+    const unknown = clipIds.filter((id) => !all.includes(id))
+    if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project`)
+    if (clipIds.length === 0) throw new ApiError('no_clips', 'The project has no clips to segment; import a video first')
+    const settings = await this.deps.settings()
+    const params: SegmentParams = {
+      clipIds, modelId: model.id, requestedProvider: req.provider ?? settings.provider, replaceEdits: req.replaceEdits ?? false,
+      provider: null, fallbackReason: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0
+    }
+    const jobs = this.jobStore(project)
+    const id = randomUUID()
+    jobs.insert(id, params)
+    this.enqueue(id, project, jobs, model)
+    return { jobId: id }
+  }
+
+  /** Continues an interrupted or cancelled job from its first unfinished clip. */
+  async resume(jobId: string): Promise<{ jobId: string }> {
+    const project = this.deps.projects.require()
+    const jobs = this.jobStore(project)
+    const job = jobs.get(jobId)
+    if (!job) throw new ApiError('unknown_job', `No job ${jobId} in this project`)
+    if (this.live.has(jobId)) throw new ApiError('job_active', `Job ${jobId} is already ${job.status}`)
+    if (job.status !== 'interrupted' && job.status !== 'cancelled') throw new ApiError('not_resumable', `Job ${jobId} is ${job.status}; only interrupted or cancelled jobs resume`)
+    const model = await this.resolveModel(job.params.modelId, project)
+    jobs.update(jobId, { status: 'queued', error: null })
+    this.enqueue(jobId, project, jobs, model)
+    return { jobId }
+  }
+
+  cancel(jobId: string): void {
+    const job = this.live.get(jobId)
+    if (!job) {
+      const project = this.deps.projects.require()
+      if (!this.jobStore(project).get(jobId)) throw new ApiError('unknown_job', `No job ${jobId} in this project`)
+      return // already finished: nothing to cancel
+    }
+    job.cancelled = true
+    const i = this.queue.indexOf(job)
+    if (i >= 0) {
+      this.queue.splice(i, 1)
+      this.finish(job, 'cancelled', null)
+    }
+  }
+
+  list(): JobInfo[] {
+    const project = this.deps.projects.current
+    if (!project) return []
+    return this.jobStore(project).list().map((j) => this.info(j.id, project) ?? toJobInfo(j))
+  }
+
+  /** Resolves when the job stops (done, failed, cancelled or interrupted). */
+  wait(jobId: string): Promise<JobInfo> {
+    const job = this.live.get(jobId)
+    if (job) return job.settled
+    const project = this.deps.projects.require()
+    const stored = this.jobStore(project).get(jobId)
+    if (!stored) throw new ApiError('unknown_job', `No job ${jobId} in this project`)
+    return Promise.resolve(toJobInfo(stored))
+  }
+
+  /** Per-clip stage timings of a job run in this process (bench). */
+  timings(jobId: string): LiveJob['timings'] {
+    return this.lastTimings.get(jobId) ?? []
+  }
+  private readonly lastTimings = new Map<string, LiveJob['timings']>()
+
+  async close(): Promise<void> {
+    for (const j of this.live.values()) j.cancelled = true
+    await this.runnerInstance?.close()
+    this.runnerInstance = this.deps.runner ?? null
+  }
+
+  private info(jobId: string, project: OpenProject): JobInfo | null {
+    const live = this.live.get(jobId)
+    const stored = new JobStore(project.store.db).get(jobId)
+    if (!stored) return null
+    if (!live) return toJobInfo(stored)
+    return toJobInfo(stored, { currentClipId: live.currentClipId, runMs: live.runStart ? performance.now() - live.runStart : 0, remainingMs: live.remainingMs })
+  }
+
+  private emit(job: LiveJob): void {
+    const info = this.info(job.id, job.project)
+    if (info) this.deps.emit(info)
+  }
+
+  private enqueue(id: string, project: OpenProject, jobs: JobStore, model: ModelEntry): void {
+    let settle: (j: JobInfo) => void = () => undefined
+    const settled = new Promise<JobInfo>((r) => (settle = r))
+    const job: LiveJob = { id, project, jobs, model, cancelled: false, currentClipId: null, runStart: 0, runClips: 0, remainingMs: null, settled, settle, timings: [] }
+    this.live.set(id, job)
+    this.queue.push(job)
+    this.emit(job)
+    void this.pump()
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        try {
+          await this.run(job)
+        } catch (err) {
+          this.finish(job, 'failed', (err as Error).message)
+        }
+      }
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private finish(job: LiveJob, status: 'done' | 'failed' | 'cancelled' | 'interrupted', error: string | null): void {
+    const runMs = job.runStart ? performance.now() - job.runStart : 0
+    const stored = job.jobs.get(job.id)
+    if (stored && this.stillOpen(job)) {
+      job.jobs.update(job.id, { status, error, params: { ...stored.params, elapsedMs: stored.params.elapsedMs + runMs } })
+    }
+    job.currentClipId = null
+    job.remainingMs = null
+    job.runStart = 0
+    const info = stored && this.stillOpen(job) ? toJobInfo(job.jobs.get(job.id)!) : stored ? { ...toJobInfo(stored), status, error } : null
+    this.live.delete(job.id)
+    this.lastTimings.set(job.id, job.timings)
+    if (info) {
+      this.deps.emit(info)
+      job.settle(info)
+    }
+  }
+
+  private stillOpen(job: LiveJob): boolean {
+    return this.deps.projects.current === job.project
+  }
+
+  private async run(job: LiveJob): Promise<void> {
+    const { store, mediaDir } = job.project
+    const card = job.model.card!
+    const first = job.jobs.get(job.id)
+    if (!first) return
+    job.jobs.update(job.id, { status: 'running' })
+    job.runStart = performance.now()
+    this.emit(job)
+    const options: SegmenterOptions = {
+      modelPath: job.model.onnxPath, card, provider: first.params.requestedProvider,
+      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(), padMode: padModeOf(store.task)
+    }
+    const errors: string[] = []
+    for (let i = first.done; i < first.total; i++) {
+      if (job.cancelled) return this.finish(job, 'cancelled', null)
+      if (!this.stillOpen(job)) return this.finish(job, 'interrupted', 'the project was closed')
+      const clipId = first.params.clipIds[i]
+      job.currentClipId = clipId
+      this.emit(job)
+      const clip = store.getClip(clipId)
+      let result: ClipResult | null = null
+      let failure: string | null = null
+      if (!clip) failure = `clip ${clipId} no longer exists`
+      else {
+        try {
+          result = await this.runner.segment(options, {
+            clipId,
+            frames: clip.frames.map((f) => ({ id: f.id, file: join(mediaDir, f.image), width: f.width, height: f.height })),
+            audioFile: join(mediaDir, clip.audio),
+            audioSamples: clip.audioSamples
+          })
+        } catch (err) {
+          if (err instanceof ClipRunError && err.fatal) return this.finish(job, 'failed', err.message)
+          failure = `${clip.name}: ${(err as Error).message}`
+        }
+      }
+      // A cancel that arrives mid-clip drops that clip's result: finished clips stay, the rest is untouched.
+      if (job.cancelled) return this.finish(job, 'cancelled', null)
+      if (!this.stillOpen(job)) return this.finish(job, 'interrupted', 'the project was closed')
+      const params = job.jobs.get(job.id)!.params
+      const t0 = performance.now()
+      if (result) params.skippedFrames += this.storeResult(job, result)
+      else {
+        params.failedClips++
+        errors.push(failure ?? `clip ${clipId} failed`)
+      }
+      if (result) {
+        params.provider = result.provider
+        params.fallbackReason = result.fallbackReason
+        job.timings.push({ ...result.ms, store: performance.now() - t0 })
+      }
+      job.runClips++
+      const runMs = performance.now() - job.runStart
+      job.remainingMs = (runMs / job.runClips) * (first.total - i - 1)
+      job.jobs.update(job.id, { done: i + 1, params, error: errors.length ? errors.join('\n') : null })
+      this.emit(job)
+    }
+    const failed = job.jobs.get(job.id)!.params.failedClips
+    this.finish(job, failed ? 'failed' : 'done', failed ? `${failed} of ${first.total} clip(s) failed:\n${errors.join('\n')}` : null)
+  }
+
+  /** Stores one clip's masks in one transaction; returns how many frames were left to a person's edit. */
+  private storeResult(job: LiveJob, result: ClipResult): number {
+    const { store } = job.project
+    const replace = job.jobs.get(job.id)!.params.replaceEdits
+    const model = job.model.card!.name
+    return store.db.transaction(() => {
+      let skipped = 0
+      for (const f of result.frames) {
+        const frame = store.getFrame(f.frameId)
+        if (!frame) continue
+        const latest = store.latestMask(f.frameId)
+        const person = (latest !== null && latest.source !== 'model') || PERSON_STATES.has(frame.status)
+        if (person && !replace) {
+          skipped++
+          continue
+        }
+        store.addMask(f.frameId, { source: 'model', width: f.width, height: f.height, encoding: MASK_ENCODING, data: Buffer.from(f.mask.buffer, f.mask.byteOffset, f.mask.byteLength), model, confidence: f.confidence })
+        if (person) store.setFrameStatus([f.frameId], 'auto')
+      }
+      return skipped
+    })()
+  }
+}

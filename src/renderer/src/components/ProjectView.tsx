@@ -1,0 +1,83 @@
+import { useEffect } from 'react'
+import type { ProjectSummary } from '../../../shared/domain'
+import { TASK_LABEL, plural } from '../format'
+import { useCloseProject, useClips } from '../queries/api'
+import { useRoute } from '../route'
+import { AppBar } from './AppBar'
+import { ClipList } from './ClipList'
+import { ClipView } from './ClipView'
+import { ErrorNote } from './ErrorNote'
+import { ImportPanel } from './ImportPanel'
+import { useImportJob } from './useImportJob'
+
+export function ProjectView({ project, onAbout }: { project: ProjectSummary; onAbout: () => void }) {
+  const [route, navigate] = useRoute()
+  const close = useCloseProject()
+  const clips = useClips(project.dir)
+  const job = useImportJob(project.dir)
+
+  useEffect(() => {
+    document.title = `${project.name} — AVS Annotator`
+    return () => {
+      document.title = 'AVS Annotator'
+    }
+  }, [project.name])
+
+  const header = (
+    <div className="project-header" data-testid="project-header" title={project.dir}>
+      <span className="project-name" data-testid="project-name">
+        {project.name}
+      </span>
+      <span className="badge task" data-testid="project-task">
+        {TASK_LABEL[project.task]}
+      </span>
+      <span className="muted" data-testid="project-counts">
+        {plural(project.videoCount, 'video')} · {plural(project.clipCount, 'clip')} · {plural(project.frameCount, 'frame')}
+      </span>
+    </div>
+  )
+  const actions = (
+    <>
+      {job.running && route.clipId !== null && (
+        <button type="button" className="ghost importing" onClick={() => navigate({ clipId: null, frame: 0 })} title="Show the import">
+          Importing…
+        </button>
+      )}
+      <button
+        type="button"
+        className="ghost"
+        disabled={close.isPending}
+        onClick={() => close.mutate(undefined, { onSuccess: () => navigate({ clipId: null, frame: 0 }, { replace: true }) })}
+        data-testid="project-close"
+      >
+        Close project
+      </button>
+    </>
+  )
+
+  return (
+    <>
+      <AppBar onAbout={onAbout} actions={actions}>
+        {header}
+      </AppBar>
+      <ErrorNote error={close.error} />
+      {route.clipId !== null ? (
+        <ClipView
+          key={route.clipId}
+          project={project}
+          clipId={route.clipId}
+          frame={route.frame}
+          clips={clips.data ?? []}
+          onFrame={(frame) => navigate({ clipId: route.clipId, frame }, { replace: true })}
+          onClip={(clipId) => navigate({ clipId, frame: 0 }, { replace: true })}
+          onBack={() => navigate({ clipId: null, frame: 0 })}
+        />
+      ) : (
+        <main className="project-main" data-testid="project-view">
+          <ImportPanel project={project} job={job} />
+          <ClipList project={project} clips={clips} onOpen={(clipId) => navigate({ clipId, frame: 0 })} />
+        </main>
+      )}
+    </>
+  )
+}

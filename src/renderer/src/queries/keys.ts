@@ -1,0 +1,13 @@
+/** Every react-query key of the renderer. Project-scoped keys carry the project folder. */
+export const keys = {
+  appInfo: () => ['app', 'info'] as const,
+  settings: () => ['settings'] as const,
+  currentProject: () => ['project', 'current'] as const,
+  recentProjects: () => ['project', 'recent'] as const,
+  /** Prefix of everything that belongs to the open project. */
+  projectData: (dir: string) => ['projectData', dir] as const,
+  videos: (dir: string) => ['projectData', dir, 'videos'] as const,
+  clips: (dir: string) => ['projectData', dir, 'clips'] as const,
+  clip: (dir: string, clipId: number) => ['projectData', dir, 'clip', clipId] as const,
+  importResult: (jobId: string) => ['import', jobId, 'result'] as const
+}
