@@ -125,11 +125,19 @@ export const Clip = z.object({
   split: Split.nullable(),
   category: z.string().nullable(),
   status: ReviewStatus,
-  thumb: z.string()
+  thumb: z.string(),
+  /** Lowest model confidence over the clip's frames (null: not auto-segmented). */
+  confidence: z.number().nullable()
 })
 export type Clip = z.infer<typeof Clip>
 
-export const ClipDetail = Clip.extend({ frames: z.array(Frame) })
+export const SecondState = z.enum(['silent', 'offscreen'])
+export type SecondState = z.infer<typeof SecondState>
+/** Per-second audio annotation: 'silent' (an empty mask is right) or 'offscreen' (sounding, not visible). */
+export const SecondMark = z.object({ second: z.number().int(), state: SecondState })
+export type SecondMark = z.infer<typeof SecondMark>
+
+export const ClipDetail = Clip.extend({ frames: z.array(Frame), seconds: z.array(SecondMark) })
 export type ClipDetail = z.infer<typeof ClipDetail>
 
 export const ToolInfo = z.object({ path: z.string(), version: z.string(), source: z.string() })
@@ -192,3 +200,15 @@ export type MaskPayload = z.infer<typeof MaskPayload>
 
 export const MaskRevision = MaskPayload.omit({ data: true })
 export type MaskRevision = z.infer<typeof MaskRevision>
+
+export const StatusCounts = z.record(ReviewStatus, z.number().int())
+export const ProjectStats = z.object({
+  clipsByStatus: StatusCounts,
+  framesByStatus: StatusCounts,
+  /** Share of frames accepted or rejected. */
+  reviewedShare: z.number(),
+  /** Jaccard between the model's and the final mask, over frames with both (how much the model was corrected). */
+  correctedFrames: z.number().int(),
+  meanModelJaccard: z.number().nullable()
+})
+export type ProjectStats = z.infer<typeof ProjectStats>

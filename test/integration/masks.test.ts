@@ -97,3 +97,34 @@ test('two writers on the same frame: both revisions kept, the last one wins, not
   expect(decodeMask(Buffer.from(last.data, 'base64'), 64, 48)).toEqual(a)
   other.projects.close()
 })
+
+test('per-second marks, next frame needing review across clips, and the project dashboard', async () => {
+  const { app, clip } = await projectWithClip('s4')
+  const store = app.projects.require().store
+  expect(await app.dispatch('clip.setSecond', { clipId: clip.id, second: 2, state: 'silent' })).toEqual([{ second: 2, state: 'silent' }])
+  await app.dispatch('clip.setSecond', { clipId: clip.id, second: 4, state: 'offscreen' })
+  await app.dispatch('clip.setSecond', { clipId: clip.id, second: 2, state: null })
+  expect(((await app.dispatch('clip.get', { clipId: clip.id })) as ClipDetail).seconds).toEqual([{ second: 4, state: 'offscreen' }])
+  await expect(app.dispatch('clip.setSecond', { clipId: clip.id, second: 5, state: 'silent' })).rejects.toThrow(/seconds 0–4/)
+
+  const ids = clip.frames.map((f) => f.id)
+  await app.dispatch('frame.setStatus', { frameIds: [ids[0], ids[1]], status: 'accepted' })
+  expect(await app.dispatch('review.next', {})).toMatchObject({ frameId: ids[2], index: 2 })
+  expect(await app.dispatch('review.next', { afterFrameId: ids[2] })).toMatchObject({ frameId: ids[3] })
+  expect(await app.dispatch('review.next', { afterFrameId: ids[4] })).toMatchObject({ frameId: ids[2] })
+
+  // The model said "all foreground", the human kept the top half: Jaccard 0.5.
+  const full = new Uint8Array(64 * 48).fill(1)
+  const half = new Uint8Array(64 * 48).fill(1, 0, 64 * 24)
+  store.addMask(ids[2], { source: 'model', width: 64, height: 48, encoding: MASK_ENCODING, data: encodeMask(full), model: 'm', confidence: 0.4 })
+  store.addMask(ids[3], { source: 'model', width: 64, height: 48, encoding: MASK_ENCODING, data: encodeMask(full), model: 'm', confidence: 0.8 })
+  await app.dispatch('mask.save', { frameId: ids[2], width: 64, height: 48, data: b64(half) })
+  const stats = (await app.dispatch('project.stats', {})) as { framesByStatus: Record<string, number>; reviewedShare: number; correctedFrames: number; meanModelJaccard: number }
+  expect(stats.framesByStatus).toEqual({ unreviewed: 1, auto: 1, edited: 1, accepted: 2, rejected: 0 })
+  expect(stats.reviewedShare).toBeCloseTo(0.4, 9)
+  expect(stats.correctedFrames).toBe(1)
+  expect(stats.meanModelJaccard).toBeCloseTo(0.5, 9)
+  expect(store.listClips()[0].confidence).toBe(0.4)
+  for (const id of ids) await app.dispatch('frame.setStatus', { frameIds: [id], status: 'accepted' })
+  expect(await app.dispatch('review.next', {})).toBeNull()
+})

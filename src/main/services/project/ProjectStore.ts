@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { Clip, ClipDetail, ClipFlag, Frame, ReviewStatus, Split, TaskType, Video } from '../../../shared/domain'
+import type { Clip, ClipDetail, ClipFlag, Frame, ReviewStatus, SecondMark, SecondState, Split, TaskType, Video } from '../../../shared/domain'
 
 export interface NewFrame {
   index: number
@@ -58,6 +58,7 @@ interface ClipRow {
   category: string | null
   statuses: string | null
   thumb: string | null
+  confidence: number | null
 }
 
 interface FrameRow {
@@ -88,6 +89,8 @@ export function deriveClipStatus(statuses: ReviewStatus[]): ReviewStatus {
 
 const CLIP_SELECT = `
   SELECT c.*, v.name AS video_name,
+    (SELECT min(m.confidence) FROM frames f JOIN masks m ON m.frame_id = f.id
+      WHERE f.clip_id = c.id AND m.source = 'model') AS confidence,
     (SELECT group_concat(f.status) FROM frames f WHERE f.clip_id = c.id) AS statuses,
     (SELECT f.thumb_path FROM frames f WHERE f.clip_id = c.id ORDER BY f.idx LIMIT 1) AS thumb
   FROM clips c JOIN videos v ON v.id = c.video_id`
@@ -186,7 +189,8 @@ export class ProjectStore {
       split: r.split,
       category: r.category,
       status: deriveClipStatus(statuses),
-      thumb: r.thumb ?? ''
+      thumb: r.thumb ?? '',
+      confidence: r.confidence
     }
   }
 
@@ -198,7 +202,7 @@ export class ProjectStore {
   getClip(clipId: number): ClipDetail | null {
     const row = this.db.prepare(`${CLIP_SELECT} WHERE c.id = ?`).get(clipId) as ClipRow | undefined
     if (!row) return null
-    return { ...this.toClip(row), frames: this.listFrames(clipId) }
+    return { ...this.toClip(row), frames: this.listFrames(clipId), seconds: this.listSeconds(clipId) }
   }
 
   listFrames(clipId: number): Frame[] {
@@ -221,6 +225,46 @@ export class ProjectStore {
       comment: r.comment,
       hasMask: Boolean(r.has_mask)
     }))
+  }
+
+  listSeconds(clipId: number): SecondMark[] {
+    return this.db.prepare('SELECT second, state FROM seconds WHERE clip_id = ? ORDER BY second').all(clipId) as SecondMark[]
+  }
+
+  setSecond(clipId: number, second: number, state: SecondState | null): void {
+    if (state) this.db.prepare('INSERT INTO seconds (clip_id, second, state) VALUES (?, ?, ?) ON CONFLICT(clip_id, second) DO UPDATE SET state = excluded.state').run(clipId, second, state)
+    else this.db.prepare('DELETE FROM seconds WHERE clip_id = ? AND second = ?').run(clipId, second)
+  }
+
+  /** Frames still needing review, in clip order, after a given frame (wrapping around). */
+  nextFrameNeedingReview(afterFrameId?: number): { clipId: number; frameId: number; index: number } | null {
+    const rows = this.db
+      .prepare(`SELECT f.id AS frameId, f.clip_id AS clipId, f.idx AS "index" FROM frames f JOIN clips c ON c.id = f.clip_id
+        WHERE f.status IN ('unreviewed', 'auto', 'edited') ORDER BY c.video_id, c.idx, f.idx`)
+      .all() as Array<{ clipId: number; frameId: number; index: number }>
+    if (rows.length === 0) return null
+    if (afterFrameId === undefined) return rows[0]
+    const order = this.db
+      .prepare(`SELECT f.id FROM frames f JOIN clips c ON c.id = f.clip_id ORDER BY c.video_id, c.idx, f.idx`)
+      .all() as Array<{ id: number }>
+    const pos = new Map(order.map((r, i) => [r.id, i]))
+    const at = pos.get(afterFrameId) ?? -1
+    return rows.find((r) => (pos.get(r.frameId) ?? 0) > at) ?? rows[0]
+  }
+
+  statusCounts(): { frames: Record<string, number> } {
+    const frames: Record<string, number> = { unreviewed: 0, auto: 0, edited: 0, accepted: 0, rejected: 0 }
+    for (const r of this.db.prepare('SELECT status, count(*) AS n FROM frames GROUP BY status').all() as Array<{ status: string; n: number }>) frames[r.status] = r.n
+    return { frames }
+  }
+
+  /** Frames with both a model mask and a later human mask: the latest of each. */
+  correctedFrames(): Array<{ frameId: number; model: StoredMask; human: StoredMask }> {
+    const ids = this.db
+      .prepare(`SELECT DISTINCT h.frame_id AS id FROM masks h JOIN masks m ON m.frame_id = h.frame_id
+        WHERE h.source = 'human' AND m.source = 'model' AND h.revision > m.revision`)
+      .all() as Array<{ id: number }>
+    return ids.map(({ id }) => ({ frameId: id, model: this.latestMask(id, 'model')!, human: this.latestMask(id, 'human')! }))
   }
 
   getFrame(frameId: number): Frame | null {
