@@ -1,0 +1,12 @@
+/** Public surface of the mask editor for the UI. */
+export { Editor, MAX_BRUSH, MIN_BRUSH } from './Editor'
+export type { EditorChange, EditorOptions, LoadFrameOptions, Preview, PolygonPreview, SessionState, CommitListener, StatusCommitListener } from './Editor'
+export type { EditorHost, FrameDirection } from './EditorHost'
+export { editorActions } from './actions/editorActions'
+export { ActionRegistry, defineAction, findDuplicateBindings, type Action, type ActionGroup, type HelpSheetGroup } from './actions/register'
+export { comboFromEvent, displayCombo, normalizeBinding } from './actions/keys'
+export { HistoryManager, type HistoryJSON } from './history/HistoryManager'
+export { MaskBitmap, TiledMaskLayer, MASK_TILE, renderActive, renderOverlay, renderStatic, singleColorLut, cameraOf, type Camera, type CanvasLike, type Ctx2D, type ImageDataLike } from './render'
+export { AVSS_CLASS_NAMES, CLASS_COUNT, PALETTE_RGB, buildLut, className, paletteColor, paletteHex } from './palette'
+export { createLabelMap, cloneLabelMap, maxClassFor, type LabelMap, type Rect, type ToolId, type ModelMaskMode } from './types'
+export { benchBrushStroke, benchFrameSwitch, runEditorBenchmark, type BrushBenchResult, type EditorBenchResult } from './bench'
