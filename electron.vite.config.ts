@@ -9,7 +9,9 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          cli: resolve(__dirname, 'src/main/cli.ts')
+          cli: resolve(__dirname, 'src/main/cli.ts'),
+          // Inference runs in a worker thread that owns the ORT session.
+          segmentWorker: resolve(__dirname, 'src/main/services/jobs/segmentWorker.ts')
         }
       }
     }

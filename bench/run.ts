@@ -1,10 +1,12 @@
+import { benchExport } from './export.bench'
 import { benchImport } from './import.bench'
+import { benchInference } from './inference.bench'
 import { writeResults } from './lib'
 
 /** `npm run bench`: every figure with the baseline measured in the same run, then bench/results.json. */
 async function main(): Promise<void> {
   const only = process.argv[2]
-  const benches: Array<[string, () => Promise<void>]> = [['import', benchImport]]
+  const benches: Array<[string, () => Promise<void>]> = [['import', benchImport], ['export', benchExport], ['inference', benchInference]]
   for (const [name, fn] of benches) {
     if (only && only !== name) continue
     process.stdout.write(`\n== ${name}\n`)

@@ -12,6 +12,11 @@ import { AvsbenchImporter } from './services/avsbench/AvsbenchImporter'
 import { AvsbenchService } from './services/avsbench/AvsbenchService'
 import { evaluateProject } from './services/avsbench/evaluate'
 import { checkLabels, decodeMask, MASK_ENCODING } from './services/project/maskCodec'
+import { projectStats } from './services/project/projectStats'
+import { ModelRegistry, shippedModelsDir, toModelInfo } from './services/inference/models'
+import { readInferenceSettings, writeInferenceSettings } from './services/inference/inferenceSettings'
+import { providerStatus } from './services/inference/session'
+import { SegmentService } from './services/jobs/SegmentService'
 import packageJson from '../../package.json'
 
 export type Handlers = {
@@ -39,6 +44,20 @@ export function createApp(opts: AppOptions) {
   const imports = new ImportService(projects, tools, (p) => events.emit('import.progress', p))
   const avsbench = new AvsbenchService(projects, async () => (await tools()).ffmpeg, (p) => events.emit('export.progress', p))
   const avsbenchImporter = new AvsbenchImporter(projects, async () => (await tools()).ffmpeg)
+
+  // --- Auto-segmentation (inference helper) ---
+  const home = opts.homeDir ?? defaultHome()
+  const models = new ModelRegistry({ shipped: shippedModelsDir(), user: join(home, 'models') })
+  const segments = new SegmentService({
+    projects,
+    models,
+    ffmpeg: async () => (await tools()).ffmpeg,
+    settings: () => readInferenceSettings(home),
+    emit: (job) => {
+      events.emit('job.progress', job)
+      if (job.status !== 'queued' && job.status !== 'running') events.emit('project.changed', { reason: 'segmented' })
+    }
+  })
 
   const handlers: Handlers = {
     'app.info': async () => {
@@ -125,6 +144,16 @@ export function createApp(opts: AppOptions) {
       return rest
     },
     'frame.setStatus': ({ frameIds, status, comment }) => ({ updated: projects.require().store.setFrameStatus(frameIds, status, comment ?? null) }),
+    'clip.setSecond': ({ clipId, second, state }) => {
+      const { store } = projects.require()
+      const clip = store.getClip(clipId)
+      if (!clip) throw new ApiError('not_found', `No clip ${clipId}`)
+      if (second >= clip.frameCount) throw new ApiError('bad_input', `Clip ${clip.name} has seconds 0–${clip.frameCount - 1}, not ${second}`)
+      store.setSecond(clipId, second, state)
+      return store.listSeconds(clipId)
+    },
+    'review.next': ({ afterFrameId }) => projects.require().store.nextFrameNeedingReview(afterFrameId),
+    'project.stats': () => projectStats(projects.require().store),
 
     // --- AVSBench export, import and evaluation (avsbench helper) ---
     'export.start': (req) => ({ jobId: avsbench.startExport(req) }),
@@ -143,8 +172,23 @@ export function createApp(opts: AppOptions) {
       events.emit('project.changed', { reason: 'imported' })
       return report
     },
-    'eval.project': () => evaluateProject(projects.require().store)
+    'eval.project': () => evaluateProject(projects.require().store),
     // --- end AVSBench ---
+
+    // --- Auto-segmentation (inference helper) ---
+    'model.list': async () => (await models.list()).map(toModelInfo),
+    'model.add': async ({ onnxPath }) => toModelInfo(await models.add(onnxPath)),
+    'model.providers': () => providerStatus(),
+    'model.settings': () => readInferenceSettings(home),
+    'model.setSettings': (patch) => writeInferenceSettings(home, patch),
+    'segment.start': (req) => segments.start(req),
+    'job.list': () => segments.list(),
+    'job.cancel': ({ jobId }) => {
+      segments.cancel(jobId)
+      return { ok: true as const }
+    },
+    'job.resume': ({ jobId }) => segments.resume(jobId)
+    // --- end auto-segmentation ---
   }
 
   /** Parses the input against the contract, runs the handler, and returns its output. */
@@ -160,7 +204,7 @@ export function createApp(opts: AppOptions) {
     return await handler(parsed.data)
   }
 
-  return { handlers, dispatch, events, projects, imports, tools, avsbench }
+  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments }
 }
 
 export type App = ReturnType<typeof createApp>

@@ -5,6 +5,11 @@ import { TaskType, type ImportProgress } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
+import { writeFile } from 'node:fs/promises'
+import { ProviderChoice, type JobInfo, type ModelInfo } from '../shared/inference'
+import { fileLogMel } from './services/inference/audioFeatures'
+import { encodeNpyFloat32 } from './services/inference/npy'
+import { PROVIDER_LABEL } from './services/inference/session'
 import packageJson from '../../package.json'
 
 const USAGE = `avs ${packageJson.version} — AVS Annotator command line
@@ -13,6 +18,11 @@ Usage:
   avs new <dir> --task s4|ms3|avss [--name <name>]   create a project
   avs import <project> <video>... [--offset <s>] [--progress]   cut videos into clips
   avs info <project> [--json]                          videos, clips, frames (times, status)
+  avs segment <project> [--clips 1,2,…] [--model <id>] [--provider auto|cpu|webgpu|cuda|dml|coreml] [--replace-edits] [--progress]
+                                                       auto-segment clips (all by default) with an ONNX model
+  avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
+  avs models [--json]                                  the models the app can use, and why others were refused
+  avs features <audio-or-video> --out <x.npy>          the model's audio input: log-mel [N,1,96,64] float32, no padding
   avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
 ${AVSBENCH_USAGE}
   avs --version | --help
@@ -144,6 +154,89 @@ const avsbenchArgs = (p: Parsed): CliArgs => ({
   }
 })
 
+// --- Auto-segmentation and features (inference helper) ---
+const secs = (ms: number): string => (ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`)
+
+async function cmdSegment(app: App, p: Parsed): Promise<number> {
+  await openProject(app, p.positional[0])
+  const clipsFlag = str(p, 'clips')
+  const clipIds = clipsFlag === undefined ? undefined : clipsFlag.split(',').map((x) => Number(x.trim()))
+  if (clipIds?.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`--clips must be clip ids such as 1,2,3, got "${clipsFlag}"`)
+  const providerFlag = str(p, 'provider')
+  const provider = providerFlag === undefined ? undefined : ProviderChoice.safeParse(providerFlag.toLowerCase())
+  if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderChoice.options.join(', ')}, got "${providerFlag}"`)
+  const tty = process.stderr.isTTY
+  const showProgress = tty || p.flags.has('progress')
+  let reported = false
+  let lastDone = -1
+  app.events.subscribe((event, payload) => {
+    if (event !== 'job.progress') return
+    const j = payload as JobInfo
+    // The fallback reason is said once, whether or not progress is shown.
+    if (j.fallbackReason && !reported) {
+      reported = true
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}avs segment: ${j.fallbackReason}\n`)
+    }
+    if (!showProgress || j.status !== 'running') return
+    const where = j.provider ? ` · ${PROVIDER_LABEL[j.provider]}` : ''
+    const line = `${j.model}${where}: ${j.done}/${j.total} clips, ${secs(j.elapsedMs)} elapsed${j.remainingMs !== null ? `, ~${secs(j.remainingMs)} left` : ''}`
+    if (tty) process.stderr.write(`\r\x1b[K${line}`)
+    else if (j.done !== lastDone) process.stderr.write(`${line}\n`)
+    lastDone = j.done
+  })
+  const resume = str(p, 'resume')
+  let jobId: string
+  if (resume) {
+    // A job stopped by Ctrl-C or a crash continues from its first unfinished clip.
+    const jobs = (await app.dispatch('job.list', {})) as JobInfo[]
+    const target = resume === 'last' ? jobs.find((j) => j.status === 'interrupted' || j.status === 'cancelled') : jobs.find((j) => j.id === resume)
+    if (!target) throw new ApiError('unknown_job', resume === 'last' ? 'no interrupted or cancelled job to resume in this project' : `no job ${resume} in this project`)
+    jobId = ((await app.dispatch('job.resume', { jobId: target.id })) as { jobId: string }).jobId
+  } else {
+    jobId = ((await app.dispatch('segment.start', {
+      clipIds, modelId: str(p, 'model'), provider: provider?.data, replaceEdits: p.flags.has('replace-edits')
+    })) as { jobId: string }).jobId
+  }
+  process.once('SIGINT', () => app.segments.cancel(jobId))
+  const job = await app.segments.wait(jobId)
+  await app.segments.close()
+  if (tty && showProgress) process.stderr.write('\r\x1b[K')
+  const on = job.provider ? PROVIDER_LABEL[job.provider] : 'no provider'
+  const kept = job.skippedFrames ? `; ${job.skippedFrames} edited or reviewed frame(s) kept (use --replace-edits to overwrite)` : ''
+  process.stdout.write(`${job.done - job.failedClips}/${job.total} clip(s) segmented with ${job.model} · ${on} in ${secs(job.elapsedMs)}${kept}\n`)
+  if (job.status === 'done') return 0
+  process.stderr.write(`avs segment: job ${job.status}${job.error ? `: ${job.error}` : ''}\n`)
+  if (job.status === 'cancelled' || job.status === 'interrupted') process.stderr.write(`resume with: avs segment ${p.positional[0]} --resume ${job.id}\n`)
+  return 1
+}
+
+async function cmdModels(app: App, p: Parsed): Promise<number> {
+  const models = (await app.dispatch('model.list', {})) as ModelInfo[]
+  if (p.flags.has('json')) {
+    process.stdout.write(`${JSON.stringify(models, null, 2)}\n`)
+    return 0
+  }
+  if (!models.length) process.stdout.write('No models found.\n')
+  for (const m of models) {
+    const what = m.valid ? `${m.task}, ${m.clipFrames} frames, ${m.inputSize?.join('×')}` : `refused: ${m.reason}`
+    process.stdout.write(`${m.valid ? ' ' : '!'} ${m.id} (${m.origin})  ${what}\n`)
+  }
+  return 0
+}
+
+async function cmdFeatures(app: App, p: Parsed): Promise<number> {
+  const input = p.positional[0]
+  if (!input) throw new UsageError('missing <audio-or-video>')
+  const out = str(p, 'out')
+  if (!out) throw new UsageError('--out <file.npy> is required')
+  const { ffmpeg } = await app.tools()
+  const ex = await fileLogMel(ffmpeg, resolve(input))
+  await writeFile(out, encodeNpyFloat32(ex.data, [ex.count, 1, 96, 64]))
+  process.stdout.write(`${out}: ${ex.count} example(s), float32 [${ex.count}, 1, 96, 64], from ${(ex.samples / 16000).toFixed(2)}s of 16 kHz mono audio\n`)
+  return 0
+}
+// --- end auto-segmentation and features ---
+
 export async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv)
   const [command, ...rest] = p.positional
@@ -172,6 +265,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdImport(app, sub)
       case 'info':
         return await cmdInfo(app, sub)
+      case 'segment':
+        return await cmdSegment(app, sub)
+      case 'models':
+        return await cmdModels(app, sub)
+      case 'features':
+        return await cmdFeatures(app, sub)
       case 'serve':
         return await cmdServe(app, sub)
       // --- AVSBench (avsbench helper) ---

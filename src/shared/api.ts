@@ -5,6 +5,9 @@ import {
   Clip,
   ImportProgress,
   MaskPayload,
+  ProjectStats,
+  SecondMark,
+  SecondState,
   MaskRevision,
   MaskSource,
   ReviewStatus,
@@ -17,6 +20,17 @@ import {
   Video,
   VideoProbe
 } from './domain'
+import {
+  AvsbenchImportReport,
+  AvsbenchImportRequest,
+  ExportProgress,
+  ExportRequest,
+  ExportResult,
+  PredictionImportReport,
+  PredictionImportRequest,
+  ProjectEvalResult
+} from './avsbench'
+import { InferenceSettings, JobInfo, ModelInfo, ProviderInfo, SegmentRequest } from './inference'
 
 /** One channel of the API: its input and output schemas. Types come from z.infer. */
 export interface Channel<I extends z.ZodType, O extends z.ZodType> {
@@ -76,7 +90,47 @@ export const api = {
   'frame.setStatus': channel(
     z.object({ frameIds: z.array(z.number().int()).min(1), status: ReviewStatus, comment: z.string().max(2000).nullable().optional() }),
     z.object({ updated: z.number().int() })
-  )
+  ),
+  'clip.setSecond': channel(
+    z.object({ clipId: z.number().int(), second: z.number().int().min(0), state: SecondState.nullable() }),
+    z.array(SecondMark)
+  ),
+  /** The next frame needing review (unreviewed, auto or edited) after the given one, across clips; null when none. */
+  'review.next': channel(
+    z.object({ afterFrameId: z.number().int().optional() }),
+    z.object({ clipId: z.number().int(), frameId: z.number().int(), index: z.number().int() }).nullable()
+  ),
+  'project.stats': channel(Empty, ProjectStats),
+
+  // --- AVSBench export, import and evaluation (avsbench helper) ---
+  /** Starts exporting the open project; progress arrives as 'export.progress' events, the report with 'export.result'. */
+  'export.start': channel(ExportRequest, z.object({ jobId: z.string() })),
+  'export.result': channel(z.object({ jobId: z.string() }), ExportResult),
+  'export.cancel': channel(z.object({ jobId: z.string() }), Ok),
+  /** Imports an official release folder into a new project, which is then the open project. */
+  'avsbench.import': channel(AvsbenchImportRequest, AvsbenchImportReport),
+  /** Imports a `--save_pred_mask` folder into the open project as model masks. */
+  'avsbench.importPredictions': channel(PredictionImportRequest, PredictionImportReport),
+  /** Model masks vs the latest human (or imported) masks of the open project: J and F per clip and overall. */
+  'eval.project': channel(Empty, ProjectEvalResult),
+  // --- end AVSBench ---
+
+  // --- Auto-segmentation (inference helper) ---
+  /** Shipped and user models, each validated; an invalid one carries the reason it was refused. */
+  'model.list': channel(Empty, z.array(ModelInfo)),
+  /** Execution providers of this machine and what each needs. */
+  /** Validates a chosen .onnx (with its .model.json beside it) and copies the pair into the user models folder. */
+  'model.add': channel(z.object({ onnxPath: z.string().min(1) }), ModelInfo),
+  'model.providers': channel(Empty, z.array(ProviderInfo)),
+  'model.settings': channel(Empty, InferenceSettings),
+  'model.setSettings': channel(InferenceSettings.partial(), InferenceSettings),
+  /** Queues a segmentation job; progress arrives as 'job.progress' events. */
+  'segment.start': channel(SegmentRequest, z.object({ jobId: z.string() })),
+  'job.list': channel(Empty, z.array(JobInfo)),
+  'job.cancel': channel(z.object({ jobId: z.string() }), Ok),
+  /** Continues an interrupted or cancelled job from its first unfinished clip. */
+  'job.resume': channel(z.object({ jobId: z.string() }), z.object({ jobId: z.string() }))
+  // --- end auto-segmentation ---
 } as const
 
 export type Api = typeof api
@@ -88,7 +142,9 @@ export const channelNames = Object.keys(api) as ChannelName[]
 /** Server → UI events, pushed over IPC (Electron) or Server-Sent Events (browser mode). */
 export const events = {
   'import.progress': ImportProgress,
-  'project.changed': z.object({ reason: z.string() })
+  'project.changed': z.object({ reason: z.string() }),
+  'export.progress': ExportProgress,
+  'job.progress': JobInfo
 } as const
 export type Events = typeof events
 export type EventName = keyof Events

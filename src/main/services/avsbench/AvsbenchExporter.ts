@@ -5,16 +5,15 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
 import type { ExportReport } from '../../../shared/avsbench'
-import { logMelExamples, padExamples } from '../../../shared/audio/logMel'
 import { AVSS_CLASSES, AVSS_PALETTE, label2idxJson } from '../../../shared/avsClasses'
 import type { Clip, Frame, Split } from '../../../shared/domain'
-import { torchTensorPickle } from '../../export/torchPickle'
-import { encodePng, resizeBilinearRGB, resizeNearest } from '../../image/png'
-import { decodeWavPcm16 } from '../media/wav'
+import { encodePng } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
 import { decodeImagesRgb } from './decodeImages'
+import { ExportWorkerPool } from './ExportWorkerPool'
+import { WriteQueue } from './WriteQueue'
 import {
   annotatedFrames,
   avss,
@@ -35,11 +34,12 @@ import {
   type AvssSubset
 } from './layout'
 
-export const EXPORT_SIZE = 224
-export const PKL_SHAPE = [5, 1, 96, 64]
+export { EXPORT_SIZE } from './encodeBinaryClip'
+export { PKL_SHAPE, clipLogMelPickle } from './clipAudio'
 /** Clips without a split get one from this ratio (train, val, test) unless the caller gives one. */
 export const DEFAULT_SPLIT_RATIO: [number, number, number] = [0.7, 0.15, 0.15]
 const BATCH_CLIPS = 16
+const BATCH_BYTES = 64 * 1024 * 1024
 
 export interface ExportOptions {
   format: AvsFormat
@@ -74,7 +74,7 @@ interface PlannedClip {
 const fsErrorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code
 
 /** Turns file-system failures into messages that name the destination and what to do. */
-function explainFsError(err: unknown, out: string): Error {
+export function explainFsError(err: unknown, out: string): Error {
   if (err instanceof ApiError) return err
   const code = fsErrorCode(err)
   if (code === 'ENOSPC' || code === 'EDQUOT') {
@@ -91,13 +91,6 @@ async function assertWritableDir(dir: string, out: string): Promise<void> {
   const st = await stat(dir)
   const ok = (st.mode & 0o200) !== 0 && (await access(dir, constants.W_OK).then(() => true, () => false))
   if (!ok) throw new ApiError('read_only', `Cannot export to ${out}: the folder ${dir} is read-only`)
-}
-
-/** Label map with 0/1 (or 0/class) values at w×h → export mask bytes. */
-function binaryMaskPng(labels: Uint8Array, w: number, h: number): Buffer {
-  const small = resizeNearest(labels, w, h, EXPORT_SIZE, EXPORT_SIZE)
-  for (let i = 0; i < small.length; i++) small[i] = small[i] ? 255 : 0
-  return encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'L', data: small })
 }
 
 const SEMANTIC_PALETTE = (() => {
@@ -121,24 +114,13 @@ function labelsSemanticPng(labels: Uint8Array, w: number, h: number): Buffer {
   return encodePng({ width: w, height: h, mode: 'P', data: labels, palette: SEMANTIC_PALETTE })
 }
 
-/** The S4/MS3 `.pkl`: log-mel of the clip's real audio, padded to 5 examples by repeating the last (spec §4.2). */
-export function clipLogMelPickle(wav: Buffer, audioSamples: number, file: string): Buffer {
-  let pcm: Int16Array
-  try {
-    pcm = decodeWavPcm16(wav).samples
-  } catch (err) {
-    throw new ApiError('bad_audio', `${file}: ${(err as Error).message}`)
-  }
-  let ex = logMelExamples(pcm.subarray(0, Math.min(audioSamples, pcm.length)))
-  // Under one 0.96 s example of real audio: use the padded clip (silence) rather than fail.
-  if (ex.count === 0) ex = logMelExamples(pcm)
-  if (ex.count === 0) throw new ApiError('bad_audio', `${file}: ${pcm.length} samples is too short for one log-mel example`)
-  return torchTensorPickle(padExamples(ex, PKL_SHAPE[0], 'repeat-last').data, PKL_SHAPE)
-}
-
 /** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
 export class AvsbenchExporter {
-  constructor(private readonly ffmpeg: string) {}
+  /** `pool`: where S4/MS3 clips are encoded; default the process-wide worker pool. */
+  constructor(
+    private readonly ffmpeg: string,
+    private readonly pool?: ExportWorkerPool
+  ) {}
 
   async export(project: OpenProject, opts: ExportOptions, signal?: AbortSignal, onProgress?: (p: ExportProgressInfo) => void): Promise<ExportReport> {
     const out = resolve(opts.out)
@@ -267,6 +249,7 @@ export class AvsbenchExporter {
     onProgress: ((p: ExportProgressInfo) => void) | undefined
   ): Promise<Array<Array<string | number>>> {
     const rows: Array<Array<string | number>> = []
+    const writes = new WriteQueue()
     const made = new Set<string>()
     const mkdirOnce = async (dir: string): Promise<void> => {
       if (made.has(dir)) return
@@ -275,10 +258,13 @@ export class AvsbenchExporter {
     }
     // Batches of clips whose frames share codec and size: one ffmpeg decodes a whole batch.
     const batches: PlannedClip[][] = []
+    const key = (q: PlannedClip): string => `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`
     for (const p of plan) {
       const last = batches[batches.length - 1]
-      const key = (q: PlannedClip): string => `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`
-      if (last && last.length < BATCH_CLIPS && key(last[0]) === key(p)) last.push(p)
+      // At most ~64 MB of decoded frames per batch, whatever the source resolution.
+      const perClip = p.frames.length * p.frames[0].width * p.frames[0].height * 3
+      const limit = Math.max(1, Math.min(BATCH_CLIPS, Math.floor(BATCH_BYTES / perClip)))
+      if (last && last.length < limit && key(last[0]) === key(p)) last.push(p)
       else batches.push([p])
     }
     const decode = (i: number): Promise<Uint8Array[]> | null => {
@@ -287,45 +273,62 @@ export class AvsbenchExporter {
       const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
       return decodeImagesRgb(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, join(tmp, `.decode-${i}.txt`), signal)
     }
+    const pool = this.pool ?? ExportWorkerPool.shared()
     let next = decode(0)
-    for (let bi = 0; bi < batches.length; bi++) {
-      const pixels = await next!
-      // Decode the next batch in ffmpeg while this one is resized and encoded here.
-      next = decode(bi + 1)
-      next?.catch(() => undefined)
-      await rm(join(tmp, `.decode-${bi}.txt`), { force: true })
-      let fi = 0
-      for (const p of batches[bi]) {
-        if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
-        const { clip, split, category } = p
-        const name = clip.name
-        const framePath = (k: number): string => (format === 's4' ? s4.frame(split, category, name, k) : ms3.frame(split, name, k))
-        const maskPath = (k: number): string => (format === 's4' ? s4.mask(split, category, name, k) : ms3.mask(split, name, k))
-        await mkdirOnce(dirname(join(tmp, framePath(1))))
-        for (let k = 0; k < p.frames.length; k++) {
-          const f = p.frames[k]
-          const rgb = resizeBilinearRGB(pixels[fi++], f.width, f.height, EXPORT_SIZE, EXPORT_SIZE)
-          await writeFile(join(tmp, framePath(k + 1)), encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: rgb }))
+    try {
+      for (let bi = 0; bi < batches.length; bi++) {
+        const pixels = await next!
+        // Decode the next batch in ffmpeg while this one is encoded on the worker threads.
+        next = decode(bi + 1)
+        next?.catch(() => undefined)
+        await rm(join(tmp, `.decode-${bi}.txt`), { force: true })
+        let fi = 0
+        const jobs = batches[bi].map((p) => {
+          const frames = p.frames.map(() => pixels[fi++])
+          const wavFile = join(project.mediaDir, p.clip.audio)
+          const job = readFile(wavFile).then(async (wav) => ({
+            wav,
+            out: await pool.encode({
+              frames,
+              frameWidth: p.frames[0].width,
+              frameHeight: p.frames[0].height,
+              masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
+              wav,
+              audioSamples: p.clip.audioSamples,
+              wavFile
+            })
+          }))
+          job.catch(() => undefined)
+          return job
+        })
+        for (let ci = 0; ci < jobs.length; ci++) {
+          if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
+          const p = batches[bi][ci]
+          const { wav, out } = await jobs[ci]
+          const { clip, split, category } = p
+          const name = clip.name
+          const framePath = (k: number): string => (format === 's4' ? s4.frame(split, category, name, k) : ms3.frame(split, name, k))
+          const maskPath = (k: number): string => (format === 's4' ? s4.mask(split, category, name, k) : ms3.mask(split, name, k))
+          const wavOut = format === 's4' ? s4.wav(split, category, name) : ms3.wav(split, name)
+          const pklOut = format === 's4' ? s4.pkl(split, category, name) : ms3.pkl(split, name)
+          for (const rel of [framePath(1), maskPath(1), wavOut, pklOut]) await mkdirOnce(dirname(join(tmp, rel)))
+          for (let k = 0; k < out.frames.length; k++) await writes.add(join(tmp, framePath(k + 1)), out.frames[k])
+          for (const m of out.masks) await writes.add(join(tmp, maskPath(m.k + 1)), m.png)
+          await writes.add(join(tmp, wavOut), wav)
+          await writes.add(join(tmp, pklOut), out.pkl)
+          rows.push(format === 's4' ? [name, p.meta.start ?? '0', category, split] : [name, split])
+          report.clips++
+          report.frames += p.frames.length
+          report.masks += p.masks.size
+          onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
         }
-        await mkdirOnce(dirname(join(tmp, maskPath(1))))
-        for (const [k, m] of p.masks) {
-          await writeFile(join(tmp, maskPath(k + 1)), binaryMaskPng(decodeMask(m.data, m.width, m.height), m.width, m.height))
-        }
-        const wavFile = join(project.mediaDir, clip.audio)
-        const wav = await readFile(wavFile)
-        const wavOut = join(tmp, format === 's4' ? s4.wav(split, category, name) : ms3.wav(split, name))
-        const pklOut = join(tmp, format === 's4' ? s4.pkl(split, category, name) : ms3.pkl(split, name))
-        await mkdirOnce(dirname(wavOut))
-        await mkdirOnce(dirname(pklOut))
-        await writeFile(wavOut, wav)
-        await writeFile(pklOut, clipLogMelPickle(wav, clip.audioSamples, wavFile))
-        rows.push(format === 's4' ? [name, p.meta.start ?? '0', category, split] : [name, split])
-        report.clips++
-        report.frames += p.frames.length
-        report.masks += p.masks.size
-        onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
+        await yieldLoop()
       }
-      await yieldLoop()
+      await writes.flush()
+    } finally {
+      // Nothing may still be writing when the caller removes the temp folder.
+      await writes.settle()
+      await next?.catch(() => undefined)
     }
     return rows
   }

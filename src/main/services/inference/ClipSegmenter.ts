@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { threadId } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
 import type { PadMode } from '../../../shared/audio/logMel'
 import type { ProviderChoice, ProviderId } from '../../../shared/inference'
@@ -40,6 +41,8 @@ export interface ClipResult {
   provider: ProviderId
   fallbackReason: string | null
   ms: StageTimes
+  /** worker_threads id of the thread that ran it (0 = the main thread). */
+  threadId: number
 }
 
 export interface SegmenterOptions {
@@ -73,7 +76,7 @@ export class ClipSegmenter {
   }
 
   async session(): Promise<LoadedSession> {
-    if (!this.loaded) this.loaded = await loadSession(this.opts.modelPath, this.runtimeFallback ? 'cpu' : this.opts.provider, this.opts.threads)
+    if (!this.loaded) this.loaded = await loadSession(this.opts.modelPath, this.runtimeFallback ? 'cpu' : this.opts.provider, this.opts.threads, this.opts.card.sha256)
     return this.loaded
   }
 
@@ -106,7 +109,7 @@ export class ClipSegmenter {
     })
     ms.postprocess = performance.now() - t0
     const s = await this.session()
-    return { clipId: clip.clipId, frames, provider: s.provider, fallbackReason: this.runtimeFallback ?? s.fallbackReason, ms }
+    return { clipId: clip.clipId, frames, provider: s.provider, fallbackReason: this.runtimeFallback ?? s.fallbackReason, ms, threadId }
   }
 
   private async run(): Promise<ort.Tensor> {

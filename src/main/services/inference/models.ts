@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { ApiError } from '../../../shared/api'
 import type { ModelInfo } from '../../../shared/inference'
 import { graphMismatches, parseCard, sha256File, type ModelCard } from './modelCard'
 import { readGraphInfo } from './onnxGraph'
@@ -11,15 +12,16 @@ export interface ModelEntry extends ModelInfo {
 
 const CARD_SUFFIX = '.model.json'
 
-/** The shipped models folder: AVS_MODELS_DIR, else `models/` of the source tree or the build, else the app's resources. */
+/** The shipped models folder: AVS_MODELS_DIR, else the app's resources, else `models/` of the nearest folder with a package.json above this code. */
 export function shippedModelsDir(): string | null {
-  const candidates = [
-    process.env.AVS_MODELS_DIR,
-    resolve(__dirname, '../../../../models'), // src/main/services/inference
-    resolve(__dirname, '../../models'), // out/main
-    (process as { resourcesPath?: string }).resourcesPath ? join((process as { resourcesPath?: string }).resourcesPath as string, 'models') : undefined
-  ]
-  return candidates.find((d): d is string => !!d && existsSync(d)) ?? null
+  if (process.env.AVS_MODELS_DIR) return existsSync(process.env.AVS_MODELS_DIR) ? process.env.AVS_MODELS_DIR : null
+  const resources = (process as { resourcesPath?: string }).resourcesPath
+  if (resources && existsSync(join(resources, 'models'))) return join(resources, 'models')
+  // From source (src/main/services/inference) and built (out/main, out/main/chunks) alike.
+  for (let d = __dirname, i = 0; i < 6; i++, d = dirname(d)) {
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'models'))) return join(d, 'models')
+  }
+  return null
 }
 
 /**
@@ -54,6 +56,37 @@ export class ModelRegistry {
       }
     }
     return out
+  }
+
+  /**
+   * Adds a model chosen by the user: the `.onnx` and the card beside it are validated where they
+   * are, then copied into the user models folder (through temp names, so a failed copy leaves no
+   * half model). Refuses an invalid model with its reason and never replaces an existing one.
+   */
+  async add(onnxIn: string): Promise<ModelEntry> {
+    const onnxPath = resolve(onnxIn)
+    if (!onnxPath.endsWith('.onnx')) throw new ApiError('not_a_model', `${onnxPath} is not an .onnx file`)
+    const stem = basename(onnxPath, '.onnx')
+    const cardPath = onnxPath.slice(0, -5) + CARD_SUFFIX
+    if (!existsSync(onnxPath)) throw new ApiError('not_found', `${onnxPath} does not exist`)
+    const checked = await this.check(stem, 'user', onnxPath, cardPath)
+    if (!checked.valid) throw new ApiError('invalid_model', `Model ${stem} was not added: ${checked.reason}`)
+    const dest = (ext: string): string => join(this.dirs.user, `${stem}${ext}`)
+    if (existsSync(dest('.onnx')) || existsSync(dest(CARD_SUFFIX))) throw new ApiError('model_exists', `The user models folder already has a model ${stem}; rename the file or remove the old one`)
+    await mkdir(this.dirs.user, { recursive: true })
+    const tmp = (ext: string): string => join(this.dirs.user, `.${stem}${ext}.tmp-${process.pid}`)
+    try {
+      await copyFile(onnxPath, tmp('.onnx'))
+      await copyFile(cardPath, tmp(CARD_SUFFIX))
+      await rename(tmp(CARD_SUFFIX), dest(CARD_SUFFIX))
+      await rename(tmp('.onnx'), dest('.onnx'))
+    } finally {
+      await rm(tmp('.onnx'), { force: true })
+      await rm(tmp(CARD_SUFFIX), { force: true })
+    }
+    const added = (await this.list()).find((m) => m.onnxPath === dest('.onnx'))
+    if (!added?.valid) throw new ApiError('invalid_model', `Model ${stem} was copied but does not validate: ${added?.reason ?? 'not listed'}`)
+    return added
   }
 
   async get(id: string): Promise<ModelEntry | null> {

@@ -45,6 +45,13 @@ function cudaInstalled(): boolean {
   return existsSync(join(binDir, lib))
 }
 
+// On Linux, WebGPU runs on Vulkan: without the loader library Dawn can only fail (noisily), so do not ask it.
+function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib']
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))
+}
+
 /** What each provider needs on this machine, before anything is loaded. */
 export function providerStatus(): ProviderStatus[] {
   const supported = new Set(ort.listSupportedBackends().map((b) => b.name))
@@ -52,7 +59,8 @@ export function providerStatus(): ProviderStatus[] {
   const notBuilt = (id: ProviderId): string => `this build of onnxruntime-node has no ${PROVIDER_LABEL[id]} provider on ${process.platform}`
   return [
     status('cpu', true, null),
-    status('webgpu', supported.has('webgpu'), notBuilt('webgpu')),
+    status('webgpu', supported.has('webgpu') && vulkanLoaderPresent(),
+      supported.has('webgpu') ? 'WebGPU needs the Vulkan loader libvulkan.so.1 (e.g. `apt install libvulkan1`) and a GPU driver' : notBuilt('webgpu')),
     status('cuda', supported.has('cuda') && cudaInstalled(),
       supported.has('cuda') ? 'the CUDA libraries for onnxruntime-node are not installed (run `npm run gpu:install` with internet access; needs an NVIDIA driver and CUDA 12)' : notBuilt('cuda')),
     status('dml', process.platform === 'win32' && supported.has('dml'), process.platform === 'win32' ? notBuilt('dml') : 'DirectML runs only on Windows'),
@@ -98,8 +106,9 @@ async function create(modelPath: string, id: ProviderId, threads: number): Promi
 }
 
 /** The session for a model and provider choice, created once; falls back to CPU with a reason. */
-export function loadSession(modelPath: string, choice: ProviderChoice, threads = defaultThreads()): Promise<LoadedSession> {
-  const key = `${modelPath}\0${choice}\0${threads}`
+export function loadSession(modelPath: string, choice: ProviderChoice, threads = defaultThreads(), version = ''): Promise<LoadedSession> {
+  // `version` (the card's sha256) keys the cache too, so a model replaced at the same path is reloaded.
+  const key = `${modelPath}\0${version}\0${choice}\0${threads}`
   let p = cache.get(key)
   if (!p) {
     p = (async () => {

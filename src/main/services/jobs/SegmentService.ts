@@ -33,8 +33,15 @@ interface LiveJob {
   remainingMs: number | null
   settled: Promise<JobInfo>
   settle: (j: JobInfo) => void
+  /** The last progress sent, for the final event of a job whose project was closed. */
+  lastInfo?: JobInfo | null
   /** Per-clip timings of this run (for the bench and the log). */
-  timings: Array<ClipResult['ms'] & { store: number }>
+  timings: Array<ClipResult['ms'] & { store: number; threadId: number }>
+}
+
+const EMPTY_INFO: JobInfo = {
+  id: '', kind: 'segment', status: 'interrupted', total: 0, done: 0, clipIds: [], currentClipId: null, model: null, provider: null, requestedProvider: 'auto',
+  fallbackReason: null, replaceEdits: false, skippedFrames: 0, failedClips: 0, elapsedMs: 0, remainingMs: null, error: null, createdAt: '', updatedAt: ''
 }
 
 /** Review states a person set: a model run leaves these frames alone unless asked to replace edits. */
@@ -175,7 +182,9 @@ export class SegmentService {
   }
 
   private emit(job: LiveJob): void {
+    if (!this.stillOpen(job)) return
     const info = this.info(job.id, job.project)
+    job.lastInfo = info
     if (info) this.deps.emit(info)
   }
 
@@ -207,20 +216,20 @@ export class SegmentService {
 
   private finish(job: LiveJob, status: 'done' | 'failed' | 'cancelled' | 'interrupted', error: string | null): void {
     const runMs = job.runStart ? performance.now() - job.runStart : 0
-    const stored = job.jobs.get(job.id)
-    if (stored && this.stillOpen(job)) {
-      job.jobs.update(job.id, { status, error, params: { ...stored.params, elapsedMs: stored.params.elapsedMs + runMs } })
-    }
+    // A closed project's database is closed too: its row stays 'running' and reads as interrupted on reopen.
+    const open = this.stillOpen(job)
+    const stored = open ? job.jobs.get(job.id) : null
+    if (stored) job.jobs.update(job.id, { status, error, params: { ...stored.params, elapsedMs: stored.params.elapsedMs + runMs } })
+    const info: JobInfo | null = stored
+      ? toJobInfo(job.jobs.get(job.id)!)
+      : job.lastInfo ? { ...job.lastInfo, status, error, currentClipId: null, remainingMs: null } : null
     job.currentClipId = null
     job.remainingMs = null
     job.runStart = 0
-    const info = stored && this.stillOpen(job) ? toJobInfo(job.jobs.get(job.id)!) : stored ? { ...toJobInfo(stored), status, error } : null
     this.live.delete(job.id)
     this.lastTimings.set(job.id, job.timings)
-    if (info) {
-      this.deps.emit(info)
-      job.settle(info)
-    }
+    if (info) this.deps.emit(info)
+    job.settle(info ?? { ...EMPTY_INFO, id: job.id, status, error })
   }
 
   private stillOpen(job: LiveJob): boolean {
@@ -230,6 +239,7 @@ export class SegmentService {
   private async run(job: LiveJob): Promise<void> {
     const { store, mediaDir } = job.project
     const card = job.model.card!
+    if (!this.stillOpen(job)) return this.finish(job, 'interrupted', 'the project was closed')
     const first = job.jobs.get(job.id)
     if (!first) return
     job.jobs.update(job.id, { status: 'running' })
@@ -276,7 +286,7 @@ export class SegmentService {
       if (result) {
         params.provider = result.provider
         params.fallbackReason = result.fallbackReason
-        job.timings.push({ ...result.ms, store: performance.now() - t0 })
+        job.timings.push({ ...result.ms, store: performance.now() - t0, threadId: result.threadId })
       }
       job.runClips++
       const runMs = performance.now() - job.runStart
@@ -305,7 +315,8 @@ export class SegmentService {
           continue
         }
         store.addMask(f.frameId, { source: 'model', width: f.width, height: f.height, encoding: MASK_ENCODING, data: Buffer.from(f.mask.buffer, f.mask.byteOffset, f.mask.byteLength), model, confidence: f.confidence })
-        if (person) store.setFrameStatus([f.frameId], 'auto')
+        // Direct update, not setFrameStatus: a reviewer's comment on the frame is kept.
+        if (person) store.db.prepare(`UPDATE frames SET status = 'auto' WHERE id = ?`).run(f.frameId)
       }
       return skipped
     })()

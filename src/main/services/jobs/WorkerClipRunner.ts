@@ -24,7 +24,10 @@ function spawnWorker(): Worker {
     const req = typeof require === 'function' ? require : createRequire(join(process.cwd(), 'package.json'))
     return new Worker(`require(${JSON.stringify(req.resolve('tsx/cjs'))}); require(${JSON.stringify(ts)})`, { eval: true })
   }
-  return new Worker(join(__dirname, 'segmentWorker.js'))
+  // Bundled, this code may sit in out/main/chunks/ while the worker entry is out/main/segmentWorker.js.
+  const js = [join(__dirname, 'segmentWorker.js'), join(__dirname, '..', 'segmentWorker.js')].find((f) => existsSync(f))
+  if (!js) throw new Error(`the inference worker segmentWorker.js is missing beside ${__dirname}: the build must list src/main/services/jobs/segmentWorker.ts as a main entry`)
+  return new Worker(js)
 }
 
 /** One worker thread, one clip at a time; a crashed worker fails its clip and is replaced next time. */
@@ -56,7 +59,12 @@ export class WorkerClipRunner implements ClipRunner {
   }
 
   segment(options: SegmenterOptions, clip: ClipInput): Promise<ClipResult> {
-    const w = this.ensure()
+    let w: Worker
+    try {
+      w = this.ensure()
+    } catch (err) {
+      return Promise.reject(new ClipRunError(`cannot start the inference worker: ${(err as Error).message}`, true))
+    }
     w.ref()
     const reqId = this.nextId++
     return new Promise<ClipResult>((resolve, reject) => {

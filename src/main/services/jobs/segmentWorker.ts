@@ -15,7 +15,7 @@ if (!port) throw new Error('segmentWorker must run in a worker thread')
 port.on('message', (msg: WorkerRequest) => {
   void (async () => {
     const o = msg.options
-    const key = `${o.modelPath}\0${o.provider}\0${o.threads ?? ''}\0${o.padMode}`
+    const key = `${o.modelPath}\0${o.card.sha256}\0${o.provider}\0${o.threads ?? ''}\0${o.padMode}`
     let seg = segmenters.get(key)
     if (!seg) segmenters.set(key, (seg = new ClipSegmenter(o)))
     try {

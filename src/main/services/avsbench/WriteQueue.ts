@@ -1,0 +1,36 @@
+import { writeFile } from 'node:fs/promises'
+
+/**
+ * Writes files in the background, a bounded number at a time, so the CPU work of the next file
+ * overlaps the disk work of the last ones. The first failure is thrown by `add` or `flush`.
+ */
+export class WriteQueue {
+  private readonly pending = new Set<Promise<void>>()
+  private failure: unknown = null
+
+  constructor(private readonly limit = 16) {}
+
+  async add(file: string, data: Uint8Array | string): Promise<void> {
+    if (this.failure) throw this.failure
+    while (this.pending.size >= this.limit) await Promise.race(this.pending)
+    if (this.failure) throw this.failure
+    const p: Promise<void> = writeFile(file, data).then(
+      () => void this.pending.delete(p),
+      (err: unknown) => {
+        this.pending.delete(p)
+        this.failure ??= err
+      }
+    )
+    this.pending.add(p)
+  }
+
+  /** Waits for every write to end, failed or not (before the folder is removed after an error). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.pending)
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending)
+    if (this.failure) throw this.failure
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod'
+
+/** Execution providers of onnxruntime-node the app can ask for. */
+export const ProviderId = z.enum(['cpu', 'webgpu', 'cuda', 'dml', 'coreml'])
+export type ProviderId = z.infer<typeof ProviderId>
+export const ProviderChoice = z.enum(['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'])
+export type ProviderChoice = z.infer<typeof ProviderChoice>
+
+export const ProviderInfo = z.object({
+  id: ProviderId,
+  label: z.string(),
+  available: z.boolean(),
+  reason: z.string().nullable()
+})
+export type ProviderInfo = z.infer<typeof ProviderInfo>
+
+/** A model of the registry: shipped with the app or dropped into the user models folder. */
+export const ModelInfo = z.object({
+  id: z.string(),
+  origin: z.enum(['shipped', 'user']),
+  onnxPath: z.string(),
+  valid: z.boolean(),
+  /** Why the model was refused; null when valid. */
+  reason: z.string().nullable(),
+  name: z.string().nullable(),
+  version: z.string().nullable(),
+  task: z.enum(['binary', 'semantic']).nullable(),
+  clipFrames: z.number().int().nullable(),
+  inputSize: z.tuple([z.number().int(), z.number().int()]).nullable(),
+  classes: z.array(z.string()).nullable(),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  sizeBytes: z.number().int()
+})
+export type ModelInfo = z.infer<typeof ModelInfo>
+
+export const InferenceSettings = z.object({
+  provider: ProviderChoice,
+  /** Model used when a job names none; null = the first valid model that fits the project. */
+  modelId: z.string().nullable(),
+  /** CPU threads; null = chosen for the machine. */
+  threads: z.number().int().min(1).max(256).nullable()
+})
+export type InferenceSettings = z.infer<typeof InferenceSettings>
+
+export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
+export type JobStatus = z.infer<typeof JobStatus>
+
+/** A segmentation job as the UI sees it; also the payload of 'job.progress'. */
+export const JobInfo = z.object({
+  id: z.string(),
+  kind: z.literal('segment'),
+  status: JobStatus,
+  /** Clips in the job and clips finished (stored or failed), in order. */
+  total: z.number().int(),
+  done: z.number().int(),
+  clipIds: z.array(z.number().int()),
+  /** The clip being segmented now. */
+  currentClipId: z.number().int().nullable(),
+  model: z.string().nullable(),
+  /** The provider that ran (after any fallback) and the one asked for. */
+  provider: ProviderId.nullable(),
+  requestedProvider: ProviderChoice,
+  fallbackReason: z.string().nullable(),
+  replaceEdits: z.boolean(),
+  /** Frames left alone because a person edited or accepted them. */
+  skippedFrames: z.number().int(),
+  failedClips: z.number().int(),
+  elapsedMs: z.number(),
+  remainingMs: z.number().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string()
+})
+export type JobInfo = z.infer<typeof JobInfo>
+
+export const SegmentRequest = z.object({
+  /** All clips of the project when absent. */
+  clipIds: z.array(z.number().int()).min(1).optional(),
+  modelId: z.string().min(1).optional(),
+  provider: ProviderChoice.optional(),
+  /** Also overwrite frames a person edited or accepted. */
+  replaceEdits: z.boolean().optional()
+})
+export type SegmentRequest = z.infer<typeof SegmentRequest>

@@ -1,0 +1,87 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { beforeAll, expect, test } from 'vitest'
+import { encodeWavPcm16 } from '../../src/main/services/media/wav'
+import { makeVideo } from '../fixtures/media'
+import { makeTinyModel } from '../fixtures/onnx/tinyModel'
+
+const root = mkdtempSync(join(tmpdir(), 'avs-inf-cli-'))
+const repo = resolve(__dirname, '../..')
+let env: NodeJS.ProcessEnv
+
+function avs(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'test/fixtures/avs.ts'), ...args], { env, encoding: 'utf8', cwd: repo })
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+beforeAll(async () => {
+  const model = await makeTinyModel(join(root, 'models'))
+  env = { ...process.env, AVS_HOME: join(root, 'home'), AVS_MODELS_DIR: model.dir }
+})
+
+test('avs segment: headless, progress lines, provider fallback said once, masks in the project', async () => {
+  const video = await makeVideo(root, 'two.mp4', { duration: 10, width: 64, height: 48 })
+  const dir = join(root, 'proj')
+  expect(avs('new', dir, '--task', 's4').code).toBe(0)
+  expect(avs('import', dir, video).code).toBe(0)
+  const bad = avs('segment', dir, '--clips', '1,x')
+  expect(bad.code).toBe(2)
+  expect(bad.stderr).toMatch(/--clips must be clip ids such as 1,2,3, got "1,x"/)
+  expect(avs('segment', dir, '--provider', 'tpu').stderr).toMatch(/--provider must be one of auto, cpu, webgpu, cuda, dml, coreml/)
+
+  const r = avs('segment', dir, '--provider', 'webgpu', '--progress')
+  expect(r.stderr + r.stdout).not.toMatch(/Error:/)
+  expect(r.code).toBe(0)
+  expect(r.stdout).toMatch(/^2\/2 clip\(s\) segmented with tiny-test · (CPU|WebGPU) in /)
+  const lines = r.stderr.split('\n')
+  if (r.stdout.includes('· CPU')) expect(lines.filter((l) => /^avs segment: WebGPU .*running on CPU instead\.$/.test(l))).toHaveLength(1)
+  expect(lines.filter((l) => /^tiny-test · (CPU|WebGPU): 2\/2 clips, .* elapsed/.test(l))).toHaveLength(1)
+
+  const info = JSON.parse(avs('info', dir, '--json').stdout) as { clips: Array<{ status: string; frames: Array<{ hasMask: boolean }> }> }
+  expect(info.clips.map((c) => c.status)).toEqual(['auto', 'auto'])
+  expect(info.clips.every((c) => c.frames.every((f) => f.hasMask))).toBe(true)
+  // A job cut short (here: its row rewound to after clip 1, as a crash would leave it) resumes from the CLI.
+  const db = new Database(join(dir, 'project.sqlite'))
+  db.prepare(`UPDATE jobs SET status = 'interrupted', done = 1`).run()
+  db.close()
+  const resumed = avs('segment', dir, '--resume', 'last')
+  expect(resumed.code).toBe(0)
+  expect(resumed.stdout).toMatch(/^2\/2 clip\(s\) segmented with tiny-test/)
+  const check = new Database(join(dir, 'project.sqlite'), { readonly: true })
+  const perClip = check.prepare(`SELECT f.clip_id AS clip, count(*) AS n FROM masks m JOIN frames f ON f.id = m.frame_id GROUP BY f.clip_id ORDER BY f.clip_id`).all()
+  check.close()
+  expect(perClip).toEqual([{ clip: 1, n: 5 }, { clip: 2, n: 10 }])
+  expect(avs('segment', dir, '--resume', 'last').stderr).toMatch(/no interrupted or cancelled job to resume/)
+  expect(avs('models').stdout).toMatch(/^ {2}tiny-test \(shipped\) {2}binary, 5 frames, 64×64/m)
+})
+
+test('avs features: the spec §4 reference (int16 half-amplitude 1 kHz sine) as a real .npy; video input; no audio', async () => {
+  // The PCM is made by numpy exactly as the spec's generator did (libm rounding of the ±16383.5 peaks matters at 1e-4).
+  const raw = execFileSync('/usr/bin/python3', ['-c',
+    "import sys, numpy as np; t = np.arange(48000) / 16000; x = np.sin(2 * np.pi * 1000 * t); sys.stdout.buffer.write(np.round(x * 0.5 * 32767).astype('<i2').tobytes())"])
+  const pcm = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+  const wav = join(root, 'sine.wav')
+  writeFileSync(wav, encodeWavPcm16(pcm, 16000))
+  const out = join(root, 'sine.npy')
+  const r = avs('features', wav, '--out', out)
+  expect(r.stderr).toBe('')
+  expect(r.stdout).toMatch(/3 example\(s\), float32 \[3, 1, 96, 64\], from 3\.00s/)
+  const py = execFileSync('/usr/bin/python3', ['-c', `import numpy as np; a = np.load(${JSON.stringify(out)}); print(a.dtype, a.shape, float(a.astype(np.float64).mean()))`], { encoding: 'utf8' })
+  const [dtype, ...rest] = py.trim().split(' ')
+  expect(dtype).toBe('float32')
+  expect(rest.slice(0, 4).join(' ')).toBe('(3, 1, 96, 64)')
+  expect(Number(rest[4])).toBeCloseTo(-3.647693, 4)
+
+  const video = await makeVideo(root, 'v.mp4', { duration: 5, width: 64, height: 48 })
+  const rv = avs('features', video, '--out', join(root, 'v.npy'))
+  expect(rv.code).toBe(0)
+  expect(rv.stdout).toMatch(/5 example\(s\), float32 \[5, 1, 96, 64\]/)
+  const silent = await makeVideo(root, 'mute.mp4', { duration: 2, width: 64, height: 48, audio: 'none' })
+  const rs = avs('features', silent, '--out', join(root, 'mute.npy'))
+  expect(rs.code).toBe(1)
+  expect(rs.stderr).toMatch(/mute\.mp4 has no audio stream/)
+  expect(avs('features', wav).stderr).toMatch(/--out <file.npy> is required/)
+})

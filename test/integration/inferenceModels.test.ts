@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { beforeAll, expect, test } from 'vitest'
+import { ModelRegistry } from '../../src/main/services/inference/models'
+import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
+import { checkFeeds, loadSession, providerStatus } from '../../src/main/services/inference/session'
+import { makeTinyModel, type TinyModel } from '../fixtures/onnx/tinyModel'
+
+const root = mkdtempSync(join(tmpdir(), 'avs-inf-models-'))
+let model: TinyModel
+
+beforeAll(async () => {
+  model = await makeTinyModel(join(root, 'shipped'))
+})
+
+const f32 = (file: string): Float32Array => {
+  const b = readFileSync(file)
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length))
+}
+
+test('the ONNX header reader sees the graph the exporter wrote', () => {
+  const g = readGraphInfo(readFileSync(model.onnx))
+  expect(g.inputs.map((i) => [i.name, i.shape])).toEqual([['frames', [5, 3, 64, 64]], ['audio_log_mel', [5, 1, 96, 64]]])
+  expect(g.outputs.map((o) => [o.name, o.shape])).toEqual([['mask_logits', [5, 1, 16, 16]]])
+  expect(g.opset).toBe(17)
+})
+
+test('onnxruntime-node on CPU matches PyTorch on the same inputs (≤ 1e-4) and is reported as CPU', async () => {
+  const s = await loadSession(model.onnx, 'cpu', 1)
+  expect(s.provider).toBe('cpu')
+  expect(s.fallbackReason).toBeNull()
+  const feeds = {
+    frames: new ort.Tensor('float32', f32(join(model.parityDir, 'frames.bin')), [5, 3, 64, 64]),
+    audio_log_mel: new ort.Tensor('float32', f32(join(model.parityDir, 'audio_log_mel.bin')), [5, 1, 96, 64])
+  }
+  checkFeeds(s.session, feeds)
+  const out = (await s.session.run(feeds)).mask_logits.data as Float32Array
+  const expected = f32(join(model.parityDir, 'expected.bin'))
+  let maxDiff = 0
+  for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - expected[i]))
+  expect(maxDiff).toBeLessThan(1e-4)
+  // The same session object comes back from the cache.
+  expect((await loadSession(model.onnx, 'cpu', 1)).session).toBe(s.session)
+  expect(() => checkFeeds(s.session, { frames: feeds.frames })).toThrow(/inputs are frames, audio_log_mel; missing audio_log_mel/)
+  expect(() => checkFeeds(s.session, { ...feeds, frames: new ort.Tensor('float32', new Float32Array(5 * 3 * 32 * 32), [5, 3, 32, 32]) })).toThrow(
+    'Input "frames" is [5, 3, 32, 32] but the model expects [5, 3, 64, 64]'
+  )
+})
+
+test('a requested WebGPU or CUDA that cannot load falls back to CPU with a reason in words', async () => {
+  for (const choice of ['webgpu', 'cuda'] as const) {
+    const s = await loadSession(model.onnx, choice, 1)
+    if (s.provider !== 'cpu') continue // a machine with a working GPU provider: nothing to fall back from
+    expect(s.fallbackReason).toMatch(choice === 'webgpu' ? /WebGPU/ : /CUDA/)
+    expect(s.fallbackReason).toMatch(/running on CPU instead\.$/)
+  }
+  const cuda = providerStatus().find((p) => p.id === 'cuda')!
+  if (!cuda.available) expect(cuda.reason).toMatch(/npm run gpu:install/)
+})
+
+test('the registry lists valid models and refuses broken ones with the reason', async () => {
+  const user = join(root, 'user')
+  mkdirSync(user)
+  const card = JSON.parse(readFileSync(model.card, 'utf8')) as Record<string, unknown>
+  const bytes = readFileSync(model.onnx)
+  // not ONNX
+  writeFileSync(join(user, 'text.onnx'), 'this is not a model')
+  writeFileSync(join(user, 'text.model.json'), JSON.stringify({ ...card, name: 'text' }))
+  // truncated (its card has the sha of the full file)
+  writeFileSync(join(user, 'cut.onnx'), bytes.subarray(0, Math.floor(bytes.length / 2)))
+  writeFileSync(join(user, 'cut.model.json'), JSON.stringify(card))
+  // inputs do not match the card
+  writeFileSync(join(user, 'wrongsize.onnx'), bytes)
+  writeFileSync(join(user, 'wrongsize.model.json'), JSON.stringify({ ...card, input_size: [32, 32], inputs: undefined }))
+  // a card with missing fields
+  writeFileSync(join(user, 'nofields.onnx'), bytes)
+  const { clip_frames: _t, metrics: _m, ...partial } = card
+  writeFileSync(join(user, 'nofields.model.json'), JSON.stringify(partial))
+  // changed after export
+  const tampered = Buffer.from(bytes)
+  tampered[tampered.length - 1] ^= 1
+  writeFileSync(join(user, 'tampered.onnx'), tampered)
+  writeFileSync(join(user, 'tampered.model.json'), JSON.stringify(card))
+  // no card
+  writeFileSync(join(user, 'lonely.onnx'), bytes)
+
+  const reg = new ModelRegistry({ shipped: model.dir, user })
+  const list = await reg.list()
+  const by = new Map(list.map((m) => [m.id, m]))
+  expect(by.get('tiny-test')).toMatchObject({ valid: true, origin: 'shipped', clipFrames: 5, inputSize: [64, 64], task: 'binary' })
+  expect(by.get('text')!.reason).toMatch(/text.onnx is not a readable ONNX model/)
+  expect(by.get('cut')!.reason).toMatch(/cut.onnx is not a readable ONNX model: .*truncated/)
+  expect(by.get('wrongsize')!.reason).toBe('wrongsize.onnx does not match its card: input "frames" is [5, 3, 64, 64] in the graph but the card implies [5, 3, 32, 32]')
+  expect(by.get('nofields')!.reason).toBe('nofields.model.json is missing fields: clip_frames, metrics')
+  expect(by.get('tampered')!.reason).toMatch(/does not match its card's sha256/)
+  expect(by.get('lonely')!.reason).toBe('no model card lonely.model.json beside lonely.onnx')
+  expect(list.filter((m) => m.valid).map((m) => m.id)).toEqual(['tiny-test'])
+
+  // Adding a chosen model: a valid pair is copied in; an invalid one is refused and nothing is copied.
+  const picked = join(root, 'picked')
+  mkdirSync(picked)
+  writeFileSync(join(picked, 'mine.onnx'), bytes)
+  writeFileSync(join(picked, 'mine.model.json'), JSON.stringify(card))
+  writeFileSync(join(picked, 'bad.onnx'), bytes.subarray(0, 100))
+  writeFileSync(join(picked, 'bad.model.json'), JSON.stringify(card))
+  const added = await reg.add(join(picked, 'mine.onnx'))
+  expect(added).toMatchObject({ id: 'mine', origin: 'user', valid: true, onnxPath: join(user, 'mine.onnx') })
+  await expect(reg.add(join(picked, 'mine.onnx'))).rejects.toThrow(/already has a model mine/)
+  await expect(reg.add(join(picked, 'bad.onnx'))).rejects.toThrow(/Model bad was not added: bad.onnx is not a readable ONNX model/)
+  expect(readdirSync(user).filter((f) => f.startsWith('bad') || f.includes('.tmp-'))).toEqual([])
+})
