@@ -104,8 +104,13 @@ async function frameState(page: Page): Promise<{ index: string | null; time: str
   return {
     index: await page.getByTestId('frame-index').getAttribute('data-index'),
     time: await page.getByTestId('frame-time').getAttribute('data-time'),
-    src: await page.getByTestId('frame-image').getAttribute('src')
+    src: await page.getByTestId('editor-stage').getAttribute('data-image-src')
   }
+}
+
+/** The editor canvas has decoded and drawn the current frame's image. */
+async function expectFrameShown(page: Page): Promise<void> {
+  await expect(page.getByTestId('editor-stage')).toHaveAttribute('data-image-loaded', 'true', { timeout: 10_000 })
 }
 
 test('create a project, import videos (path and drop), browse its clips and frames with sound, reload', async ({ page }) => {
@@ -213,8 +218,8 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await expect(page.getByTestId('frame-index')).toHaveAttribute('data-index', '0')
     await expect(page.getByTestId('frame-index')).toHaveText('Frame 1 / 5')
     expect(Number(await page.getByTestId('frame-time').getAttribute('data-time'))).toBeCloseTo(0.92, 2)
-    await expectImageLoaded(page.getByTestId('frame-image'))
-    firstSrc = await page.getByTestId('frame-image').getAttribute('src')
+    await expectFrameShown(page)
+    firstSrc = await page.getByTestId('editor-stage').getAttribute('data-image-src')
     expect(firstSrc).toMatch(/^\/media\//)
   })
 
@@ -228,7 +233,7 @@ test('create a project, import videos (path and drop), browse its clips and fram
       expect(Number(s.time)).toBeCloseTo(0.92 + i, 2)
       expect(seen.has(s.src)).toBe(false)
       seen.add(s.src)
-      await expectImageLoaded(page.getByTestId('frame-image'))
+      await expectFrameShown(page)
     }
     // At the last frame ArrowRight stays put; ArrowLeft goes back.
     await page.keyboard.press('ArrowRight')
@@ -237,7 +242,7 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await page.keyboard.press('ArrowLeft')
     await expect(page.getByTestId('frame-index')).toHaveAttribute('data-index', '2')
     expect(Number(await page.getByTestId('frame-time').getAttribute('data-time'))).toBeCloseTo(2.92, 2)
-    await expectImageLoaded(page.getByTestId('frame-image'))
+    await expectFrameShown(page)
     // The filmstrip selects frames too.
     await page.getByTestId('filmstrip-item').nth(1).click()
     await expect(page.getByTestId('frame-index')).toHaveAttribute('data-index', '1')
@@ -277,15 +282,16 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await expect(page.getByTestId('clip-view')).toBeVisible()
     const after = await frameState(page)
     expect(after).toEqual(before)
-    await expectImageLoaded(page.getByTestId('frame-image'))
+    await expectFrameShown(page)
     await page.keyboard.press('ArrowLeft')
     await expect(page.getByTestId('frame-index')).toHaveAttribute('data-index', '1')
-    await expectImageLoaded(page.getByTestId('frame-image'))
-    await page.keyboard.press(']')
+    await expectFrameShown(page)
+    // ']' is the brush size in the editor now; '}' is the next clip.
+    await page.keyboard.press('}')
     await expect(page.getByTestId('clip-view')).toHaveAttribute('data-clip-id', /\d+/)
     await expect(page.getByTestId('frame-index')).toHaveAttribute('data-index', '0')
     expect(Number(await page.getByTestId('frame-time').getAttribute('data-time'))).toBeCloseTo(5.92, 2)
-    await expectImageLoaded(page.getByTestId('frame-image'))
+    await expectFrameShown(page)
     await page.keyboard.press('Escape')
     await expect(page.getByTestId('clip-card')).toHaveCount(3)
   })
@@ -310,7 +316,7 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await item.click()
     await expect(page.getByTestId('clip-card')).toHaveCount(3)
     await page.getByTestId('clip-card').nth(1).click()
-    await expectImageLoaded(page.getByTestId('frame-image'))
+    await expectFrameShown(page)
     await page.screenshot({ path: join(shots, 'e2e-6-clip.png') })
   })
 

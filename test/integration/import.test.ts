@@ -297,3 +297,13 @@ test('opening a project removes what a killed import left behind, and nothing el
   expect(mediaEntries(dir)).toEqual(before)
   expect(app.projects.summary().clipCount).toBe(1)
 })
+
+test('paths with exactly one space work (fluent-ffmpeg would split such an option in two)', async () => {
+  const video = await makeVideo(join(root), 'one space.mp4', { duration: 5 })
+  const app = createApp({ mode: 'cli', homeDir: join(root, 'home') })
+  const dir = join(root, 'single spaced')
+  await app.dispatch('project.create', { dir, task: 's4' })
+  const [r] = await importAll(app, [video])
+  expect(r.error).toBeNull()
+  expect(r.clips).toBe(1)
+})

@@ -1,4 +1,4 @@
-import type { ClipFlag, ReviewStatus } from '../../shared/domain'
+import type { Clip, ClipFlag, ReviewStatus } from '../../shared/domain'
 
 /** Seconds as m:ss.mmm (or h:mm:ss.mmm). */
 export function formatClock(seconds: number, digits = 3): string {
@@ -38,4 +38,10 @@ export function parsePaths(text: string): string[] {
     .split(/\r?\n/)
     .map((l) => l.trim().replace(/^(['"])(.*)\1$/, '$2').trim())
     .filter(Boolean)
+}
+
+/** Clip order for review: lowest model confidence first; clips the model has not segmented go last. */
+export function byConfidence(a: Pick<Clip, 'confidence'>, b: Pick<Clip, 'confidence'>): number {
+  if (a.confidence === null || b.confidence === null) return (a.confidence === null ? 1 : 0) - (b.confidence === null ? 1 : 0)
+  return a.confidence - b.confidence
 }

@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest'
-import { fitSize } from './canvas/FrameStage'
 import { basename, formatClock, parsePaths } from './format'
 import { formatRoute, parseRoute } from './route'
 
@@ -24,11 +23,5 @@ describe('renderer helpers', () => {
     expect(parseRoute('#/whatever')).toEqual({ clipId: null, frame: 0 })
     expect(formatRoute({ clipId: 12, frame: 3 })).toBe('#/clip/12/3')
     expect(formatRoute({ clipId: null, frame: 0 })).toBe('#/')
-  })
-
-  test('fitSize keeps the aspect ratio inside the box', () => {
-    expect(fitSize(1000, 500, 320, 240)).toEqual({ width: 666, height: 500 })
-    expect(fitSize(400, 900, 1920, 1080)).toEqual({ width: 400, height: 225 })
-    expect(fitSize(0, 500, 320, 240)).toEqual({ width: 0, height: 0 })
   })
 })

@@ -1,3 +1,4 @@
+// fluent-ffmpeg splits an array option holding exactly one space ("a b" → "a", "b"): options are passed as separate arguments, which it never splits.
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -94,11 +95,11 @@ export async function decodeVideo(req: DecodeRequest): Promise<DecodeResult> {
   const cmd = ffmpeg(req.input)
     .setFfmpegPath(req.ffmpegPath)
     .output(join(outDir, 'f_%06d.jpg'))
-    .outputOptions(['-filter_complex_script', script, '-map', '[full]', '-vsync', '0', '-q:v', '2', '-f', 'image2'])
+    .outputOptions(...['-filter_complex_script', script, '-map', '[full]', '-vsync', '0', '-q:v', '2', '-f', 'image2'])
     .output(join(outDir, 't_%06d.jpg'))
-    .outputOptions(['-map', '[thumb]', '-vsync', '0', '-q:v', '5', '-f', 'image2'])
+    .outputOptions(...['-map', '[thumb]', '-vsync', '0', '-q:v', '5', '-f', 'image2'])
   if (hasAudio) {
-    cmd.output(sink).outputOptions(['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE), '-acodec', 'pcm_s16le', '-f', 's16le'])
+    cmd.output(sink).outputOptions(...['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE), '-acodec', 'pcm_s16le', '-f', 's16le'])
   }
   cmd.on('progress', (p: { timemark?: string }) => {
     req.onProgress?.(Math.min(1, timemarkSeconds(p.timemark) / probe.duration))
@@ -133,14 +134,14 @@ async function extractLastFrame(req: DecodeRequest, w: number, h: number, tw: nu
   const seek = Math.max(0, req.probe.duration - 1.5)
   const cmd = ffmpeg(req.input)
     .setFfmpegPath(req.ffmpegPath)
-    .inputOptions(['-ss', String(seek)])
+    .inputOptions(...['-ss', String(seek)])
     .output(join(dir, 'f_%06d.jpg'))
-    .outputOptions([
+    .outputOptions(...[
       '-filter_complex', `[0:v]scale=${w}:${h}:flags=bicubic,setsar=1,split=2[full][t0];[t0]scale=${tw}:${th}:flags=area[thumb]`,
       '-map', '[full]', '-vsync', '0', '-q:v', '2', '-f', 'image2'
     ])
     .output(join(dir, 't_%06d.jpg'))
-    .outputOptions(['-map', '[thumb]', '-vsync', '0', '-q:v', '5', '-f', 'image2'])
+    .outputOptions(...['-map', '[thumb]', '-vsync', '0', '-q:v', '5', '-f', 'image2'])
   await runFfmpeg(cmd, req.signal, 'last frame')
   const files = (await readdir(dir)).sort()
   const f = files.filter((x) => x.startsWith('f_')).pop()

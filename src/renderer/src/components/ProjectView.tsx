@@ -1,11 +1,15 @@
+import { useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import type { ProjectSummary } from '../../../shared/domain'
 import { TASK_LABEL, plural } from '../format'
 import { useCloseProject, useClips } from '../queries/api'
+import { keys } from '../queries/keys'
+import { writes } from '../queries/maskWrites'
 import { useRoute } from '../route'
 import { AppBar } from './AppBar'
 import { ClipList } from './ClipList'
 import { ClipView } from './ClipView'
+import { Dashboard } from './Dashboard'
 import { ErrorNote } from './ErrorNote'
 import { ImportPanel } from './ImportPanel'
 import { useImportJob } from './useImportJob'
@@ -15,6 +19,10 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
   const close = useCloseProject()
   const clips = useClips(project.dir)
   const job = useImportJob(project.dir)
+  const qc = useQueryClient()
+
+  // Saves and review changes alter statuses, stats and masks: refetch once the writes have landed.
+  useEffect(() => writes.onIdle(() => void qc.invalidateQueries({ queryKey: keys.projectData(project.dir) })), [qc, project.dir])
 
   useEffect(() => {
     document.title = `${project.name} — AVS Annotator`
@@ -70,11 +78,13 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
           clips={clips.data ?? []}
           onFrame={(frame) => navigate({ clipId: route.clipId, frame }, { replace: true })}
           onClip={(clipId) => navigate({ clipId, frame: 0 }, { replace: true })}
+          onOpenFrame={(clipId, frame) => navigate({ clipId, frame }, { replace: true })}
           onBack={() => navigate({ clipId: null, frame: 0 })}
         />
       ) : (
         <main className="project-main" data-testid="project-view">
           <ImportPanel project={project} job={job} />
+          {(clips.data?.length ?? 0) > 0 && <Dashboard project={project} />}
           <ClipList project={project} clips={clips} onOpen={(clipId) => navigate({ clipId, frame: 0 })} />
         </main>
       )}

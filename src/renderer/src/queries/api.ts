@@ -90,3 +90,5 @@ export function useProjectChangedEvents(): void {
     [qc]
   )
 }
+
+export const useProjectStats = (dir: string) => useQuery({ queryKey: keys.stats(dir), queryFn: () => call('project.stats', {}) })

@@ -9,5 +9,8 @@ export const keys = {
   videos: (dir: string) => ['projectData', dir, 'videos'] as const,
   clips: (dir: string) => ['projectData', dir, 'clips'] as const,
   clip: (dir: string, clipId: number) => ['projectData', dir, 'clip', clipId] as const,
+  stats: (dir: string) => ['projectData', dir, 'stats'] as const,
+  /** The clip's decoded WAV, log-mel and loudness: immutable media, so outside projectData (edits do not refetch it). */
+  clipSound: (dir: string, clipId: number) => ['media', dir, 'clipSound', clipId] as const,
   importResult: (jobId: string) => ['import', jobId, 'result'] as const
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react'
-import type { Frame } from '../../../shared/domain'
+import type { Frame, ReviewStatus } from '../../../shared/domain'
 import { formatClock } from '../format'
 
 /**
@@ -11,12 +11,15 @@ export function Filmstrip({
   current,
   onSelect,
   thumbUrl,
+  statusOf = (f) => f.status,
   playhead
 }: {
   frames: Frame[]
   current: number
   onSelect: (index: number) => void
   thumbUrl: (f: Frame) => string
+  /** Review status to colour the frame with (the editor's, which may be ahead of the server's). */
+  statusOf?: (f: Frame) => ReviewStatus
   /** Audio position as a fraction of the clip, or null when not playing. */
   playhead: number | null
 }) {
@@ -31,16 +34,18 @@ export function Filmstrip({
           <li key={f.id}>
             <button
               type="button"
-              className="filmstrip-item"
+              className={`filmstrip-item status-${statusOf(f)}`}
               aria-current={f.index === current}
               onClick={() => onSelect(f.index)}
               title={`Frame ${f.index + 1}: ${formatClock(f.time)} in the video (source frame ${f.sourceFrame})`}
               data-testid="filmstrip-item"
               data-frame-index={f.index}
+              data-status={statusOf(f)}
             >
               <img src={thumbUrl(f)} alt="" loading="lazy" decoding="async" draggable={false} />
               <span className="filmstrip-label">
                 {f.index + 1}
+                <span className={`status-dot status-${statusOf(f)}`} title={statusOf(f)} />
                 {f.hasMask && <span className="dot" title="Has a mask" />}
               </span>
             </button>

@@ -14,6 +14,8 @@ export interface ClipAudio {
   /** Plays seconds [second, second + 1) of the clip, the audio of frame `second`. */
   playSecond(second: number): void
   stop(): void
+  /** Moves the playhead to `seconds` (keeps playing if it was). */
+  seek(seconds: number): void
   /** Handlers for the <audio> element. */
   events: Pick<AudioHTMLAttributes<HTMLAudioElement>, 'onPause' | 'onEnded' | 'onError' | 'onPlaying' | 'onSeeked'>
 }
@@ -94,6 +96,15 @@ export function useClipAudio(src: string): ClipAudio {
     resumable.current = false
   }, [])
 
+  const seek = useCallback((seconds: number) => {
+    const a = ref.current
+    if (!a) return
+    endAt.current = null
+    resumable.current = true
+    a.currentTime = Math.max(0, seconds)
+    setTime(a.currentTime)
+  }, [])
+
   const events: ClipAudio['events'] = {
     onPause: () => {
       setPlaying(null)
@@ -112,5 +123,5 @@ export function useClipAudio(src: string): ClipAudio {
     }
   }
 
-  return { ref, playing, time, error, toggleClip, playSecond, stop, events }
+  return { ref, playing, time, error, toggleClip, playSecond, stop, seek, events }
 }

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { resolve, join } from 'node:path'
+
+/** `avs serve --port 0` (the built CLI) for one spec file, with its one-time login URL. */
+export class AvsServer {
+  private child: ChildProcess | null = null
+  log = ''
+
+  start(home: string): Promise<string> {
+    const repo = resolve(__dirname, '../..')
+    return new Promise((resolveUrl, reject) => {
+      const child = spawn(process.execPath, [join(repo, 'bin/avs.cjs'), 'serve', '--port', '0'], {
+        cwd: repo,
+        env: { ...process.env, AVS_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      this.child = child
+      const timer = setTimeout(() => reject(new Error(`avs serve printed no login URL in 30 s:\n${this.log}`)), 30_000)
+      child.stdout?.on('data', (chunk: Buffer) => {
+        this.log += chunk.toString()
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(this.log)
+        if (m) {
+          clearTimeout(timer)
+          resolveUrl(m[1])
+        }
+      })
+      child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()))
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`avs serve exited with ${code}:\n${this.log}`))
+      })
+    })
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child
+    this.child = null
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((r) => child.once('exit', () => r()))
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+    await exited
+    clearTimeout(killer)
+  }
+}
