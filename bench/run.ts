@@ -1,3 +1,4 @@
+import { benchEditor } from './editor.bench'
 import { benchExport } from './export.bench'
 import { benchImport } from './import.bench'
 import { benchInference } from './inference.bench'
@@ -6,7 +7,7 @@ import { writeResults } from './lib'
 /** `npm run bench`: every figure with the baseline measured in the same run, then bench/results.json. */
 async function main(): Promise<void> {
   const only = process.argv[2]
-  const benches: Array<[string, () => Promise<void>]> = [['import', benchImport], ['export', benchExport], ['inference', benchInference]]
+  const benches: Array<[string, () => Promise<void>]> = [['import', benchImport], ['export', benchExport], ['inference', benchInference], ['editor', benchEditor]]
   for (const [name, fn] of benches) {
     if (only && only !== name) continue
     process.stdout.write(`\n== ${name}\n`)

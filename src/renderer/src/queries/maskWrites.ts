@@ -27,7 +27,7 @@ export class WriteQueue {
   private readonly listeners = new Set<(s: WriteState) => void>()
   private readonly idleListeners = new Set<() => void>()
 
-  constructor(private readonly delayMs = 300) {}
+  constructor(private readonly delayMs = 100) {}
 
   private snapshot: WriteState = { pending: 0, error: null }
 
