@@ -11,7 +11,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           // Inference runs in a worker thread that owns the ORT session.
-          segmentWorker: resolve(__dirname, 'src/main/services/jobs/segmentWorker.ts')
+          segmentWorker: resolve(__dirname, 'src/main/services/jobs/segmentWorker.ts'),
+          exportWorker: resolve(__dirname, 'src/main/services/avsbench/exportWorker.ts')
         }
       }
     }

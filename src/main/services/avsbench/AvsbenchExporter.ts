@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
-import { access, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { basename, dirname, extname, join, resolve } from 'node:path'
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
 import type { ExportReport } from '../../../shared/avsbench'
@@ -129,12 +129,18 @@ export class AvsbenchExporter {
     if (opts.format === 'avss' ? task !== 'avss' : task === 'avss') {
       throw new ApiError('bad_format', `A ${task.toUpperCase()} project cannot be exported as ${opts.format.toUpperCase()}: ${opts.format === 'avss' ? 'AVSS needs class masks (an AVSS project)' : 'S4/MS3 need binary masks (an S4 or MS3 project)'}`)
     }
-    if (resolve(project.dir) === out || out.startsWith(resolve(project.dir) + '/')) {
-      throw new ApiError('bad_destination', `Cannot export into the project folder itself (${out}); choose a folder outside ${project.dir}`)
+    const projectDir = resolve(project.dir)
+    if (projectDir === out || out.startsWith(projectDir + sep) || projectDir.startsWith(out + sep)) {
+      throw new ApiError('bad_destination', `Cannot export to ${out}: it is, or holds, the project folder ${project.dir}; choose a folder outside it`)
     }
     if (existsSync(out)) {
       if (!(await stat(out)).isDirectory()) throw new ApiError('exists', `Cannot export to ${out}: it is a file`)
       if (!opts.overwrite) throw new ApiError('exists', `Cannot export to ${out}: it already exists (choose a new folder or allow overwriting)`)
+      // Overwriting replaces the folder: only an earlier export (or an empty folder) may be replaced.
+      const entries = await readdir(out)
+      if (entries.length && ![S4_CSV, MS3_CSV, AVSS_CSV].some((f) => entries.includes(f))) {
+        throw new ApiError('exists', `Cannot overwrite ${out}: it is not an AVSBench export (no ${S4_CSV}, ${MS3_CSV} or ${AVSS_CSV}), so it is left as it is`)
+      }
     }
     const parent = dirname(out)
     await mkdir(parent, { recursive: true }).catch((err: unknown) => {
@@ -321,8 +327,9 @@ export class AvsbenchExporter {
           report.frames += p.frames.length
           report.masks += p.masks.size
           onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
+          // Encoding inline (no workers) must still let the main process answer between clips.
+          await yieldLoop()
         }
-        await yieldLoop()
       }
       await writes.flush()
     } finally {
