@@ -3,41 +3,20 @@
  * bit-interleave colormap over 71 classes; class index = palette index, 0 = background.
  */
 
-export const CLASS_COUNT = 71
+import { AVSS_CLASSES, AVSS_PALETTE } from '../../../shared/avsClasses'
 
-export const AVSS_CLASS_NAMES: readonly string[] = [
-  'background', 'accordion', 'airplane', 'axe', 'baby', 'bassoon', 'bell', 'bird', 'boat', 'boy', 'bus', 'car',
-  'cat', 'cello', 'clarinet', 'clipper', 'clock', 'dog', 'donkey', 'drum', 'duck', 'elephant', 'emergency-car',
-  'erhu', 'flute', 'frying-food', 'girl', 'goose', 'guitar', 'gun', 'guzheng', 'hair-dryer', 'handpan',
-  'harmonica', 'harp', 'helicopter', 'hen', 'horse', 'keyboard', 'leopard', 'lion', 'man', 'marimba',
-  'missile-rocket', 'motorcycle', 'mower', 'parrot', 'piano', 'pig', 'pipa', 'saw', 'saxophone', 'sheep',
-  'sitar', 'sorna', 'squirrel', 'tabla', 'tank', 'tiger', 'tractor', 'train', 'trombone', 'truck', 'trumpet',
-  'tuba', 'ukulele', 'utv', 'vacuum-cleaner', 'violin', 'wolf', 'woman'
-]
+export const CLASS_COUNT = AVSS_CLASSES.length
 
-/** `get_v2_pallete` of the official code, for one index. */
+export const AVSS_CLASS_NAMES: readonly string[] = AVSS_CLASSES
+
+/** `get_v2_pallete` of the official code for one class; magenta for a label that is no class. */
 export function paletteColor(index: number): [number, number, number] {
-  let lab = index
-  let i = 0
-  let r = 0
-  let g = 0
-  let b = 0
-  while (lab > 0) {
-    r |= ((lab >> 0) & 1) << (7 - i)
-    g |= ((lab >> 1) & 1) << (7 - i)
-    b |= ((lab >> 2) & 1) << (7 - i)
-    i += 1
-    lab >>= 3
-  }
-  return [r, g, b]
+  if (!(index >= 0 && index < CLASS_COUNT)) return [255, 0, 255]
+  return [AVSS_PALETTE[index * 3], AVSS_PALETTE[index * 3 + 1], AVSS_PALETTE[index * 3 + 2]]
 }
 
 /** 71 × RGB, the exact bytes of a P-mode palette (pad with zeros to 768 for a PNG PLTE). */
-export const PALETTE_RGB: Uint8Array = (() => {
-  const out = new Uint8Array(CLASS_COUNT * 3)
-  for (let j = 0; j < CLASS_COUNT; j++) out.set(paletteColor(j), j * 3)
-  return out
-})()
+export const PALETTE_RGB: Uint8Array = AVSS_PALETTE
 
 /** '#rrggbb' of a class, for pickers and legends. */
 export function paletteHex(index: number): string {
