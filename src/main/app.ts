@@ -154,6 +154,13 @@ export function createApp(opts: AppOptions) {
     },
     'review.next': ({ afterFrameId }) => projects.require().store.nextFrameNeedingReview(afterFrameId),
     'project.stats': () => projectStats(projects.require().store),
+    'history.get': ({ clipId }) => ({ data: projects.require().store.getClipHistory(clipId) }),
+    'history.save': ({ clipId, data }) => {
+      const { store } = projects.require()
+      if (!store.getClip(clipId)) throw new ApiError('not_found', `No clip ${clipId}`)
+      store.setClipHistory(clipId, data)
+      return { ok: true as const }
+    },
 
     // --- AVSBench export, import and evaluation (avsbench helper) ---
     'export.start': (req) => ({ jobId: avsbench.startExport(req) }),

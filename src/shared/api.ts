@@ -101,6 +101,9 @@ export const api = {
     z.object({ clipId: z.number().int(), frameId: z.number().int(), index: z.number().int() }).nullable()
   ),
   'project.stats': channel(Empty, ProjectStats),
+  /** The editor's serialised undo history of a clip (null: none), kept in the project so it survives restarts. */
+  'history.get': channel(z.object({ clipId: z.number().int() }), z.object({ data: z.string().nullable() })),
+  'history.save': channel(z.object({ clipId: z.number().int(), data: z.string().nullable() }), Ok),
 
   // --- AVSBench export, import and evaluation (avsbench helper) ---
   /** Starts exporting the open project; progress arrives as 'export.progress' events, the report with 'export.result'. */

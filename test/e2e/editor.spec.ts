@@ -147,7 +147,7 @@ async function stagePixel(page: Page, fx: number, fy: number, frame: { width: nu
   )
 }
 
-test('paint, undo, redo, review and listen in the mask editor; every edit survives a reload', async ({ page }) => {
+test('paint, undo, redo, review and listen in the mask editor; every edit and the undo history survive a server restart', async ({ page }) => {
   const pageErrors: string[] = []
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('console', (m) => {
@@ -240,9 +240,15 @@ test('paint, undo, redo, review and listen in the mask editor; every edit surviv
     expect(px[0]).toBeGreaterThan(px[1] + 40)
   })
 
-  await test.step('reload: every edit and status is still there', async () => {
+  await test.step('restart the server (new port, new origin): every edit, status and the undo history are still there', async () => {
     await waitSaved(page)
-    await page.reload()
+    await expect.poll(async () => (await api<{ data: string | null }>(page, 'history.get', { clipId })).body.data !== null).toBe(true)
+    await server.stop()
+    loginUrl = await server.start(join(root, 'home'))
+    session = []
+    await logIn(page)
+    expect((await api(page, 'project.open', { dir: join(root, 'project') })).status).toBe(200)
+    await page.goto(new URL(`/#/clip/${clipId}/0`, loginUrl).toString())
     await waitReady(page, 0)
     await expect(page.getByTestId('frame-status')).toHaveAttribute('data-status', 'accepted')
     const px = await stagePixel(page, 160, 120, size)
@@ -254,7 +260,7 @@ test('paint, undo, redo, review and listen in the mask editor; every edit surviv
     await page.keyboard.press('ArrowRight')
     await waitReady(page, 1)
     await expect(page.getByTestId('frame-status')).toHaveAttribute('data-status', 'edited')
-    // The undo history survived the reload too: undo the eraser stroke, then redo it.
+    // The undo history survived the restart too: undo the eraser stroke, then redo it.
     await page.keyboard.press('Control+z')
     await waitSaved(page)
     await expect.poll(async () => (await savedMask(page, frames[1].id, { x: 120, y: 58 }))?.probe).toBe(1)

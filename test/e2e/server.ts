@@ -8,6 +8,7 @@ export class AvsServer {
 
   start(home: string): Promise<string> {
     const repo = resolve(__dirname, '../..')
+    this.log = ''
     return new Promise((resolveUrl, reject) => {
       const child = spawn(process.execPath, [join(repo, 'bin/avs.cjs'), 'serve', '--port', '0'], {
         cwd: repo,

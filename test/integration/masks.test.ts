@@ -128,3 +128,18 @@ test('per-second marks, next frame needing review across clips, and the project 
   for (const id of ids) await app.dispatch('frame.setStatus', { frameIds: [id], status: 'accepted' })
   expect(await app.dispatch('review.next', {})).toBeNull()
 })
+
+test('the editor undo history of a clip is kept in the project and survives reopening it', async () => {
+  const { app, clip } = await projectWithClip('s4')
+  const dir = app.projects.require().dir
+  expect(await app.dispatch('history.get', { clipId: clip.id })).toEqual({ data: null })
+  const history = JSON.stringify({ version: 1, limit: 200, undos: [{ frameId: clip.frames[0].id, tiles: ['x'] }], redos: [] })
+  await app.dispatch('history.save', { clipId: clip.id, data: history })
+  app.projects.close()
+  const again = createApp({ mode: 'cli', homeDir: join(root, 'home') })
+  await again.dispatch('project.open', { dir })
+  expect(await again.dispatch('history.get', { clipId: clip.id })).toEqual({ data: history })
+  await again.dispatch('history.save', { clipId: clip.id, data: null })
+  expect(await again.dispatch('history.get', { clipId: clip.id })).toEqual({ data: null })
+  await expect(again.dispatch('history.save', { clipId: 9999, data: '{}' })).rejects.toThrow(/No clip 9999/)
+})

@@ -12,7 +12,7 @@ test('a new database is migrated to the latest schema, in WAL mode, and reopenin
   expect(db.pragma('user_version', { simple: true })).toBe(migrations.length)
   expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
-  expect(tables).toEqual(['avsbench_clip_meta', 'classes', 'clips', 'edits', 'frames', 'jobs', 'masks', 'meta', 'seconds', 'videos'])
+  expect(tables).toEqual(['avsbench_clip_meta', 'classes', 'clip_history', 'clips', 'edits', 'frames', 'jobs', 'masks', 'meta', 'seconds', 'videos'])
   db.close()
   const again = openDatabase(file)
   expect(again.pragma('user_version', { simple: true })).toBe(migrations.length)

@@ -150,7 +150,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (path.startsWith('/api/')) {
       if (req.method !== 'POST') return sendError(res, new ApiError('bad_method', 'Use POST'))
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return sendError(res, new ApiError('bad_input', 'Content-Type must be application/json'))
-      const body = await readBody(req)
+      // Masks and undo histories of 1080p/4K frames are large JSON bodies.
+      const body = await readBody(req, 256 * 1024 * 1024)
       let input: unknown = {}
       try {
         input = body ? JSON.parse(body) : {}

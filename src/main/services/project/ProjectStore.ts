@@ -227,6 +227,17 @@ export class ProjectStore {
     }))
   }
 
+  getClipHistory(clipId: number): string | null {
+    const row = this.db.prepare('SELECT data FROM clip_history WHERE clip_id = ?').get(clipId) as { data: string } | undefined
+    return row?.data ?? null
+  }
+
+  setClipHistory(clipId: number, data: string | null): void {
+    if (data === null) this.db.prepare('DELETE FROM clip_history WHERE clip_id = ?').run(clipId)
+    else this.db.prepare(`INSERT INTO clip_history (clip_id, data, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT(clip_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`).run(clipId, data, new Date().toISOString())
+  }
+
   listSeconds(clipId: number): SecondMark[] {
     return this.db.prepare('SELECT second, state FROM seconds WHERE clip_id = ? ORDER BY second').all(clipId) as SecondMark[]
   }

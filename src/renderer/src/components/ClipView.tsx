@@ -149,12 +149,14 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
     }
   }, [editor, loader])
 
-  // Undo history survives a reload: restore it once, then load the frames its steps refer to.
-  const dir = project.dir
+  // Undo history survives a reload and a restart (kept in the project): restore it once, then load the frames its steps refer to.
   const clipIdForHistory = clip.id
   useEffect(() => {
-    const saved = loadHistory(dir, clipIdForHistory)
-    if (saved && !editor.canUndo() && !editor.canRedo()) {
+    let alive = true
+    // Saves go out one after another, so an older history never lands after a newer one.
+    let chain: Promise<void> = Promise.resolve()
+    void loadHistory(api, clipIdForHistory).then((saved) => {
+      if (!alive || !saved || editor.canUndo() || editor.canRedo()) return
       try {
         editor.importHistory(saved)
         for (const id of editor.getHistoryFrameIds()) {
@@ -162,13 +164,14 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
           if (f) loader.ensureFrame(f).catch(() => undefined)
         }
       } catch {
-        saveHistory(dir, clipIdForHistory, { version: 0, limit: 0, undos: [], redos: [] })
+        chain = chain.then(() => saveHistory(api, clipIdForHistory, { version: 0, limit: 0, undos: [], redos: [] }))
       }
-    }
+    })
     let timer: ReturnType<typeof setTimeout> | null = null
     const persist = (): void => {
       timer = null
-      saveHistory(dir, clipIdForHistory, editor.exportHistory())
+      const json = editor.exportHistory()
+      chain = chain.then(() => saveHistory(api, clipIdForHistory, json))
     }
     const off = editor.subscribe((c) => {
       if (c.kind !== 'history' || editor.isInGesture()) return
@@ -180,6 +183,7 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
     }
     window.addEventListener('pagehide', onUnload)
     return () => {
+      alive = false
       off()
       window.removeEventListener('pagehide', onUnload)
       if (timer) {
@@ -187,7 +191,7 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
         persist()
       }
     }
-  }, [editor, loader, dir, clipIdForHistory])
+  }, [editor, loader, api, clipIdForHistory])
 
   // The server's statuses (after our writes have landed, so they are not older than the editor's).
   useEffect(() => {
