@@ -1,0 +1,33 @@
+"""CCFormer configurations. ``tiny`` ships; ``resnet50`` / ``pvt_v2_b5`` are the paper sizes."""
+import copy
+
+BASE = dict(
+    backbone="tiny_cnn", audio="tiny_vggish",
+    d_model=256, n_heads=8, ffn_dim=1024, dropout=0.0,
+    enc_layers=3, n_levels=3, n_points=4,
+    n_intra=5, n_inter=5, aqg_layers=2, ici_layers=3, iti_layers=3,
+    eim=True, ici=True, iti=True, bcl=True, bcl_lambda=0.1, bcl_tau=0.1,
+    eim_scales=[0, 1, 2, 3], fpn_inject=[16, 8, 4],
+    mask_dim=8, mask_stride=4, task="binary", num_classes=1, clip_frames=5, input_size=[224, 224],
+    backbone_widths=None, audio_widths=None,
+)
+
+CONFIGS = {
+    "tiny": dict(backbone="tiny_cnn", audio="tiny_vggish", d_model=64, n_heads=4, ffn_dim=128,
+                 mask_stride=2, input_size=[128, 128], backbone_widths=[16, 24, 48, 96, 128],
+                 audio_widths=[16, 32, 64, 96]),
+    "resnet50": dict(backbone="resnet50", audio="vggish"),
+    "pvt_v2_b5": dict(backbone="pvt_v2_b5", audio="vggish"),
+}
+
+
+def get_config(name="tiny", **over):
+    cfg = copy.deepcopy(BASE)
+    cfg.update(copy.deepcopy(CONFIGS[name]))
+    cfg["name"] = name
+    for k, v in over.items():
+        if v is not None:
+            cfg[k] = v
+    if cfg["task"] == "binary":
+        cfg["num_classes"] = 1
+    return cfg

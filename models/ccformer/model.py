@@ -1,0 +1,383 @@
+"""CCFormer (Complementary and Contrastive Learning for Audio-Visual Segmentation), PyTorch.
+
+Structure (spec ccformer.md §1): encoders -> EIM (AVE + VAE over the 4 scales) -> deformable
+Transformer encoder over strides 8/16/32 -> Attention Query Generator -> multi-query decoder
+(ICI layers, each followed by ITI layers; intra- and inter-frame queries combined per eq. 10) ->
+cross-modal FPN head with dynamic mask kernels. Training extras: BCL projection heads.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .attention import FFN, MHA, MSDeformAttn
+from .backbones import PVTv2, ResNet50, TinyCNN, TinyVGGish, VGGish
+
+
+def _gn(d):
+    return nn.GroupNorm(32 if d % 32 == 0 and d >= 128 else 8, d)
+
+
+_POS_CACHE = {}
+
+
+def sine_pos(h, w, d, device):
+    """DETR 2-D sine positional embedding, [h*w, d] (normalised coordinates, scale 2π)."""
+    key = (h, w, d, str(device))
+    if key not in _POS_CACHE:
+        npf = d // 2
+        y = (torch.arange(h, dtype=torch.float32) + 0.5) / h * 2 * math.pi
+        x = (torch.arange(w, dtype=torch.float32) + 0.5) / w * 2 * math.pi
+        dim_t = 10000 ** (2 * (torch.arange(npf) // 2).float() / npf)
+        px = x[:, None] / dim_t
+        py = y[:, None] / dim_t
+        px = torch.stack([px[:, 0::2].sin(), px[:, 1::2].cos()], 2).flatten(1)
+        py = torch.stack([py[:, 0::2].sin(), py[:, 1::2].cos()], 2).flatten(1)
+        pos = torch.cat([py[:, None, :].expand(h, w, npf), px[None, :, :].expand(h, w, npf)], -1)
+        _POS_CACHE[key] = pos.reshape(h * w, d).to(device)
+    return _POS_CACHE[key]
+
+
+# ------------------------------------------------------------------------------------ EIM
+class CrossBlock(nn.Module):
+    """x' = LN(x + MHA(x, y, y)); out = LN(x' + FFN(x'))  (AVE when x=vision, VAE when x=audio)."""
+
+    def __init__(self, d, heads, ffn, dropout=0.0):
+        super().__init__()
+        self.att = MHA(d, heads)
+        self.n1 = nn.LayerNorm(d)
+        self.ffn = FFN(d, ffn, dropout)
+        self.n2 = nn.LayerNorm(d)
+
+    def forward(self, x, y):
+        x = self.n1(x + self.att(x, y, y))
+        return self.n2(x + self.ffn(x))
+
+
+class EIM(nn.Module):
+    """Early Integration Module: parallel, bilateral AVE + VAE, iterated over the scales."""
+
+    def __init__(self, d, heads, ffn, scales=(0, 1, 2, 3)):
+        super().__init__()
+        self.scales = list(scales)
+        self.ave = nn.ModuleList([CrossBlock(d, heads, ffn) for _ in self.scales])
+        self.vae = nn.ModuleList([CrossBlock(d, heads, ffn) for _ in self.scales])
+
+    def forward(self, feats, a):
+        """feats: list of [N, d, h, w] (strides 4..32); a: [N, 1, d]. The scales listed in
+        ``scales`` are enhanced in order (coarse-to-fine order is not assumed); others pass through.
+        Returns enhanced feats, enhanced audio (after the last enhanced scale)."""
+        out = list(feats)
+        for i, si in enumerate(self.scales):
+            f = feats[si]
+            N, d, h, w = f.shape
+            v = f.flatten(2).transpose(1, 2)
+            v_e = self.ave[i](v, a)          # audio-guided vision enhancement
+            a = self.vae[i](a, v)            # vision-guided audio enhancement (parallel: uses v)
+            out[si] = v_e.transpose(1, 2).reshape(N, d, h, w)
+        return out, a
+
+
+# ------------------------------------------------------------------------ deformable encoder
+class DeformEncoderLayer(nn.Module):
+    def __init__(self, d, heads, ffn, levels, points):
+        super().__init__()
+        self.attn = MSDeformAttn(d, levels, heads, points)
+        self.n1 = nn.LayerNorm(d)
+        self.ffn = FFN(d, ffn)
+        self.n2 = nn.LayerNorm(d)
+
+    def forward(self, src, pos, ref, shapes):
+        src = self.n1(src + self.attn(src + pos, ref, src, shapes))
+        return self.n2(src + self.ffn(src))
+
+
+def encoder_reference_points(shapes, levels, device):
+    refs = []
+    for h, w in shapes:
+        ry, rx = torch.meshgrid((torch.arange(h, dtype=torch.float32) + 0.5) / h,
+                                (torch.arange(w, dtype=torch.float32) + 0.5) / w, indexing="ij")
+        refs.append(torch.stack([rx.reshape(-1), ry.reshape(-1)], -1))
+    ref = torch.cat(refs, 0)                                   # [S, 2]
+    return ref[None, :, None, :].expand(1, ref.shape[0], levels, 2).to(device)
+
+
+# ---------------------------------------------------------------------------------- queries
+class AQGLayer(nn.Module):
+    """Attention Query Generator layer: self-attention, then cross-attention to the enhanced audio."""
+
+    def __init__(self, d, heads, ffn):
+        super().__init__()
+        self.sa = MHA(d, heads)
+        self.n1 = nn.LayerNorm(d)
+        self.ca = MHA(d, heads)
+        self.n2 = nn.LayerNorm(d)
+        self.ffn = FFN(d, ffn)
+        self.n3 = nn.LayerNorm(d)
+
+    def forward(self, q, a):
+        q = self.n1(q + self.sa(q, q, q))
+        q = self.n2(q + self.ca(q, a, a))
+        return self.n3(q + self.ffn(q))
+
+
+class ICILayer(nn.Module):
+    """Intra-frame cross-modal interaction: deformable decoder layer on that frame's memory."""
+
+    def __init__(self, d, heads, ffn, levels, points, use_memory=True):
+        super().__init__()
+        self.sa = MHA(d, heads)
+        self.n1 = nn.LayerNorm(d)
+        self.use_memory = use_memory
+        if use_memory:
+            self.ca = MSDeformAttn(d, levels, heads, points)
+            self.n2 = nn.LayerNorm(d)
+        self.ffn = FFN(d, ffn)
+        self.n3 = nn.LayerNorm(d)
+        self.levels = levels
+
+    def forward(self, tgt, qpos, ref, memory, shapes):
+        q = tgt + qpos
+        tgt = self.n1(tgt + self.sa(q, q, tgt))
+        if self.use_memory:
+            r = ref[:, :, None, :].expand(ref.shape[0], ref.shape[1], self.levels, 2)
+            tgt = self.n2(tgt + self.ca(tgt + qpos, r, memory, shapes))
+        return self.n3(tgt + self.ffn(tgt))
+
+
+class ITILayer(nn.Module):
+    """Inter-frame temporal interaction: temporal self-attention of the intra-frame queries
+    across frames (eq. 7), then inter-frame queries cross-attend to them and self-attend (eq. 8-9)."""
+
+    def __init__(self, d, heads, ffn, T):
+        super().__init__()
+        self.t_pos = nn.Parameter(torch.zeros(1, T, d))
+        nn.init.normal_(self.t_pos, std=0.02)
+        self.tsa = MHA(d, heads)
+        self.n0 = nn.LayerNorm(d)
+        self.ca = MHA(d, heads)
+        self.n1 = nn.LayerNorm(d)
+        self.sa = MHA(d, heads)
+        self.n2 = nn.LayerNorm(d)
+        self.ffn = FFN(d, ffn)
+        self.n3 = nn.LayerNorm(d)
+
+    def forward(self, intra, inter):
+        """intra [B, T, N, d]; inter [B, N2, d]."""
+        B, T, N, d = intra.shape
+        x = intra.permute(0, 2, 1, 3).reshape(B * N, T, d)
+        xp = x + self.t_pos
+        x = self.n0(x + self.tsa(xp, xp, x))
+        intra = x.reshape(B, N, T, d).permute(0, 2, 1, 3)
+        kv = intra.reshape(B, T * N, d)
+        inter = self.n1(inter + self.ca(inter, kv, kv))
+        inter = self.n2(inter + self.sa(inter, inter, inter))
+        inter = self.n3(inter + self.ffn(inter))
+        return intra, inter
+
+
+# -------------------------------------------------------------------------------------- head
+class AudioSRInject(nn.Module):
+    """Audio injection with spatial-reduction attention: pixels attend to [pooled pixels; audio]."""
+
+    def __init__(self, d, heads, max_kv_side=8):
+        super().__init__()
+        self.att = MHA(d, heads)
+        self.norm = _gn(d)
+        self.max_kv_side = max_kv_side
+
+    def forward(self, x, a):
+        N, d, h, w = x.shape
+        r = max(1, int(h) // self.max_kv_side)
+        kv = F.avg_pool2d(x, r, r) if r > 1 else x
+        kv = torch.cat([kv.flatten(2).transpose(1, 2), a], 1)
+        q = x.flatten(2).transpose(1, 2)
+        y = self.att(q, kv, kv).transpose(1, 2).reshape(N, d, h, w)
+        return self.norm(x + y)
+
+
+class CrossModalFPN(nn.Module):
+    def __init__(self, d, heads, mask_dim, stride2_channels=None, inject=(16, 8, 4)):
+        super().__init__()
+        self.inject = list(inject)
+        self.conv16 = nn.Sequential(nn.Conv2d(d, d, 3, 1, 1, bias=False), _gn(d), nn.ReLU(True))
+        self.conv8 = nn.Sequential(nn.Conv2d(d, d, 3, 1, 1, bias=False), _gn(d), nn.ReLU(True))
+        self.conv4 = nn.Sequential(nn.Conv2d(d, d, 3, 1, 1, bias=False), _gn(d), nn.ReLU(True))
+        self.inj = nn.ModuleDict({str(k): AudioSRInject(d, heads) for k in self.inject})
+        self.s2 = stride2_channels is not None
+        if self.s2:  # light stride-2 stage (2*mask_dim channels) for the small model
+            c2 = 2 * mask_dim
+            self.red2 = nn.Conv2d(d, c2, 1)
+            self.lat2 = nn.Sequential(nn.Conv2d(stride2_channels, c2, 1, bias=False), nn.GroupNorm(4, c2))
+            self.conv2 = nn.Sequential(nn.Conv2d(c2, c2, 3, 1, 1, bias=False), nn.GroupNorm(4, c2), nn.ReLU(True))
+            self.out = nn.Conv2d(c2, mask_dim, 1)
+        else:
+            self.out = nn.Conv2d(d, mask_dim, 1)
+
+    def forward(self, m8, m16, m32, f4, a, f2=None):
+        y = self.conv16(m16 + F.interpolate(m32, size=m16.shape[-2:], mode="bilinear", align_corners=False))
+        if 16 in self.inject:
+            y = self.inj["16"](y, a)
+        y = self.conv8(m8 + F.interpolate(y, size=m8.shape[-2:], mode="bilinear", align_corners=False))
+        if 8 in self.inject:
+            y = self.inj["8"](y, a)
+        y = self.conv4(f4 + F.interpolate(y, size=f4.shape[-2:], mode="bilinear", align_corners=False))
+        if 4 in self.inject:
+            y = self.inj["4"](y, a)
+        if self.s2:
+            y = self.conv2(self.lat2(f2) + F.interpolate(self.red2(y), size=f2.shape[-2:], mode="bilinear",
+                                                          align_corners=False))
+        return self.out(y)
+
+
+class DynamicMaskHead(nn.Module):
+    """Per-query dynamic 1x1 convs (md -> md -> md -> 1) on the mask features, then an FC over
+    the N query masks -> K output channels."""
+
+    def __init__(self, d, md, n_queries, num_classes):
+        super().__init__()
+        self.md = md
+        self.n_params = md * md + md + md * md + md + md + 1
+        self.controller = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, self.n_params))
+        self.fc = nn.Conv2d(n_queries, num_classes, 1)
+
+    def forward(self, q, mf):
+        """q [BT, N, d]; mf [BT, md, H, W] -> [BT, K, H, W]."""
+        BT, N, _ = q.shape
+        md = self.md
+        H, W = mf.shape[-2:]
+        p = self.controller(q)                                            # [BT, N, P]
+        i = 0
+        w1 = p[..., i:i + md * md].reshape(BT, N * md, md); i += md * md
+        b1 = p[..., i:i + md].reshape(BT, N * md, 1); i += md
+        w2 = p[..., i:i + md * md].reshape(BT * N, md, md); i += md * md
+        b2 = p[..., i:i + md].reshape(BT * N, md, 1); i += md
+        w3 = p[..., i:i + md].reshape(BT * N, 1, md); i += md
+        b3 = p[..., i:i + 1].reshape(BT * N, 1, 1)
+        f = mf.reshape(BT, md, H * W)
+        h = F.relu(torch.matmul(w1, f) + b1).reshape(BT * N, md, H * W)
+        h = F.relu(torch.matmul(w2, h) + b2)
+        m = (torch.matmul(w3, h) + b3).reshape(BT, N, H, W)
+        return self.fc(m)
+
+
+# ------------------------------------------------------------------------------------- model
+class CCFormer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        d, H, ffn = cfg["d_model"], cfg["n_heads"], cfg["ffn_dim"]
+        L, P, T = cfg["n_levels"], cfg["n_points"], cfg["clip_frames"]
+        if cfg["backbone"] == "tiny_cnn":
+            self.backbone = TinyCNN(cfg.get("backbone_widths") or (16, 24, 48, 96, 128))
+        elif cfg["backbone"] == "resnet50":
+            self.backbone = ResNet50()
+        elif cfg["backbone"] == "pvt_v2_b5":
+            self.backbone = PVTv2()
+        else:
+            raise ValueError(cfg["backbone"])
+        self.audio_enc = TinyVGGish(cfg.get("audio_widths") or (16, 32, 64, 96)) if cfg["audio"] == "tiny_vggish" else VGGish()
+        self.audio_proj = nn.Linear(self.audio_enc.out_dim, d)
+        self.input_proj = nn.ModuleList([nn.Sequential(nn.Conv2d(c, d, 1), _gn(d)) for c in self.backbone.channels])
+        self.eim = EIM(d, H, ffn, cfg.get("eim_scales", (0, 1, 2, 3))) if cfg["eim"] else None
+        self.level_embed = nn.Parameter(torch.randn(L, d) * 0.02)
+        self.encoder = nn.ModuleList([DeformEncoderLayer(d, H, ffn, L, P) for _ in range(cfg["enc_layers"])])
+        N, N2 = cfg["n_intra"], cfg["n_inter"]
+        self.aqg_query = nn.Parameter(torch.randn(N, d) * 0.02)
+        self.aqg = nn.ModuleList([AQGLayer(d, H, ffn) for _ in range(cfg["aqg_layers"])])
+        self.intra_query = nn.Parameter(torch.randn(N, d) * 0.02)     # learnable queries (added)
+        self.query_pos = nn.Parameter(torch.randn(N, d) * 0.02)
+        self.ref_point = nn.Linear(d, 2)
+        self.ici = nn.ModuleList([ICILayer(d, H, ffn, L, P, use_memory=cfg["ici"]) for _ in range(cfg["ici_layers"])])
+        if cfg["iti"]:
+            assert N2 == N, "eq. 10 pairs intra- and inter-frame queries one to one"
+            self.inter_query = nn.Parameter(torch.randn(N2, d) * 0.02)
+            self.iti = nn.ModuleList([nn.ModuleList([ITILayer(d, H, ffn, T) for _ in range(cfg["iti_layers"])])
+                                      for _ in range(cfg["ici_layers"])])
+            self.combine = nn.Linear(d, d)
+            self.combine_norm = nn.LayerNorm(d)
+        self.fpn = CrossModalFPN(d, H, cfg["mask_dim"],
+                                 self.backbone.stride2_channels if cfg["mask_stride"] == 2 else None,
+                                 cfg.get("fpn_inject", (16, 8, 4)))
+        self.mask_head = DynamicMaskHead(d, cfg["mask_dim"], N, cfg["num_classes"])
+        if cfg["bcl"]:
+            self.bcl_enh = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
+            self.bcl_orig = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
+
+    # eq. 10: final query of frame t = LN(intra_t + W·inter) (inter-frame queries repeated over T)
+    def _combine(self, intra, inter):
+        B, T, N, d = intra.shape
+        if inter is None:
+            return intra.reshape(B * T, N, d)
+        q = self.combine_norm(intra + self.combine(inter)[:, None])
+        return q.reshape(B * T, N, d)
+
+    def forward(self, frames, audio):
+        """frames [B, T, 3, H, W] (normalised); audio [B, T, 1, 96, 64] log-mel.
+        eval: {'mask_logits': [B*T, K, h, w]}; train: also aux logits and BCL embeddings."""
+        cfg = self.cfg
+        B, T = frames.shape[0], frames.shape[1]
+        x = frames.reshape(B * T, *frames.shape[2:])
+        feats, f2 = self.backbone(x)
+        a_orig = self.audio_proj(self.audio_enc(audio.reshape(B * T, *audio.shape[2:])))[:, None]   # [BT,1,d]
+        feats = [p(f) for p, f in zip(self.input_proj, feats)]
+        if self.eim is not None:
+            feats, a_enh = self.eim(feats, a_orig)
+        else:
+            a_enh = a_orig
+        # deformable encoder over strides 8, 16, 32
+        lv = feats[1:]
+        shapes = [(int(f.shape[2]), int(f.shape[3])) for f in lv]
+        src = torch.cat([f.flatten(2).transpose(1, 2) for f in lv], 1)
+        pos = torch.cat([sine_pos(h, w, cfg["d_model"], x.device) + self.level_embed[i]
+                         for i, (h, w) in enumerate(shapes)], 0)[None]
+        ref = encoder_reference_points(shapes, len(shapes), x.device)
+        mem = src
+        for layer in self.encoder:
+            mem = layer(mem, pos, ref, shapes)
+        splits = mem.split([h * w for h, w in shapes], 1)
+        m8, m16, m32 = [s.transpose(1, 2).reshape(B * T, -1, h, w) for s, (h, w) in zip(splits, shapes)]
+        mask_feat = self.fpn(m8, m16, m32, feats[0], a_orig, f2)
+        # queries
+        N = cfg["n_intra"]
+        d = cfg["d_model"]
+        q = self.aqg_query[None].expand(B * T, N, d)
+        for layer in self.aqg:
+            q = layer(q, a_enh)
+        tgt = q + self.intra_query[None]
+        qpos = self.query_pos[None].expand(B * T, N, d)
+        refq = torch.sigmoid(self.ref_point(qpos))
+        inter = self.inter_query[None].expand(B, N, d) if cfg["iti"] else None
+        logits = []
+        for i, ici in enumerate(self.ici):
+            tgt = ici(tgt, qpos, refq, mem, shapes)
+            if cfg["iti"]:
+                intra = tgt.reshape(B, T, N, d)
+                for iti in self.iti[i]:
+                    intra, inter = iti(intra, inter)
+                tgt = intra.reshape(B * T, N, d)
+            if self.training or i == len(self.ici) - 1:
+                logits.append(self.mask_head(self._combine(tgt.reshape(B, T, N, d), inter), mask_feat))
+        out = {"mask_logits": logits[-1]}
+        if self.training:
+            out["aux_logits"] = logits[:-1]
+            if cfg["bcl"]:
+                out["bcl_enh"] = self.bcl_enh(a_enh[:, 0]).reshape(B, T, -1)
+                out["bcl_orig"] = self.bcl_orig(a_orig[:, 0]).reshape(B, T, -1)
+        return out
+
+
+class ExportWrapper(nn.Module):
+    """The app's ONNX contract: frames [T,3,H,W], audio_log_mel [T,1,96,64] -> mask_logits [T,K,h,w]."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, frames, audio_log_mel):
+        return self.model(frames[None], audio_log_mel[None])["mask_logits"]
+
+
+def build_model(cfg):
+    return CCFormer(cfg)
