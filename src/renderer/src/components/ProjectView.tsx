@@ -10,6 +10,7 @@ import { AppBar } from './AppBar'
 import { ClipList } from './ClipList'
 import { ClipView } from './ClipView'
 import { Dashboard } from './Dashboard'
+import { DatasetActions } from './DatasetActions'
 import { ErrorNote } from './ErrorNote'
 import { ImportPanel } from './ImportPanel'
 import { useImportJob } from './useImportJob'
@@ -51,6 +52,7 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
           Importing…
         </button>
       )}
+      <DatasetActions project={project} />
       <button
         type="button"
         className="ghost"
