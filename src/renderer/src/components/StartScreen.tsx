@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react'
 import { CLIP_SECONDS, TaskType } from '../../../shared/domain'
-import { electronExtras } from '../apiClient'
 import { TASK_LABEL, basename } from '../format'
 import { useCreateProject, useOpenProject, useRecentProjects } from '../queries/api'
+import { AvsbenchImportCard } from './dataset/AvsbenchImportCard'
+import { FolderField } from './dataset/FolderField'
 import { ErrorNote } from './ErrorNote'
 
 const TASK_HINT: Record<TaskType, string> = {
@@ -15,32 +16,16 @@ export function StartScreen() {
   return (
     <main className="start" data-testid="start-screen">
       <div className="start-grid">
-        <CreateProjectCard />
+        <div className="start-col">
+          <CreateProjectCard />
+          <AvsbenchImportCard />
+        </div>
         <div className="start-col">
           <OpenProjectCard />
           <RecentProjectsCard />
         </div>
       </div>
     </main>
-  )
-}
-
-/** A folder path field with a Browse button in Electron. */
-function FolderField({ id, value, onChange, testId, placeholder }: { id: string; value: string; onChange: (v: string) => void; testId: string; placeholder: string }) {
-  const extras = electronExtras()
-  return (
-    <div className="field-row">
-      <input id={id} type="text" value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} spellCheck={false} data-testid={testId} />
-      {extras && (
-        <button
-          type="button"
-          onClick={() => void extras.openFolder().then((dir) => dir && onChange(dir))}
-          data-testid={`${testId}-browse`}
-        >
-          Browse…
-        </button>
-      )}
-    </div>
   )
 }
 

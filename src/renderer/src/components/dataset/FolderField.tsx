@@ -1,0 +1,16 @@
+import { electronExtras } from '../../apiClient'
+
+/** A folder path field with a Browse button in Electron (browser mode: paths on the server's machine). */
+export function FolderField({ id, value, onChange, testId, placeholder }: { id: string; value: string; onChange: (v: string) => void; testId: string; placeholder: string }) {
+  const extras = electronExtras()
+  return (
+    <div className="field-row">
+      <input id={id} type="text" value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} spellCheck={false} data-testid={testId} />
+      {extras && (
+        <button type="button" onClick={() => void extras.openFolder().then((dir) => dir && onChange(dir))} data-testid={`${testId}-browse`}>
+          Browse…
+        </button>
+      )}
+    </div>
+  )
+}

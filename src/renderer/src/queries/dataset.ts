@@ -1,0 +1,150 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
+import type { Input } from '../../../shared/api'
+import type { AvsbenchImportReport, ExportProgress, ExportRequest, ExportResult } from '../../../shared/avsbench'
+import { getApi } from '../apiClient'
+import { call } from './api'
+import { keys } from './keys'
+
+/** Query keys of the dataset actions (export, evaluation, AVSBench import). */
+export const datasetKeys = {
+  /** The evaluation is computed on request, not kept fresh: under projectData so edits mark it stale. */
+  evaluation: (dir: string) => [...keys.projectData(dir), 'evaluation'] as const,
+  exportResult: (jobId: string) => ['export', jobId, 'result'] as const
+}
+
+/** Model vs human masks of the open project; runs when `enabled` (the panel is open). */
+export const useProjectEval = (dir: string, enabled: boolean) =>
+  useQuery({ queryKey: datasetKeys.evaluation(dir), queryFn: () => call('eval.project', {}), enabled, staleTime: Infinity })
+
+export const useUpdateClip = (dir: string) => {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (input: Input<'clip.update'>) => call('clip.update', input),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.clips(dir) })
+  })
+}
+
+export const useImportPredictions = (dir: string) => {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (input: Input<'avsbench.importPredictions'>) => call('avsbench.importPredictions', input),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.projectData(dir) })
+  })
+}
+
+// The report of an AVSBench import outlives the start screen (the new project opens at once), so
+// it is kept here until the project view has shown it.
+let pendingImport: AvsbenchImportReport | null = null
+const importListeners = new Set<() => void>()
+const setPendingImport = (r: AvsbenchImportReport | null): void => {
+  pendingImport = r
+  for (const l of importListeners) l()
+}
+
+/** The last AVSBench import's report, until dismissed. */
+export function useAvsbenchImportReport(): [AvsbenchImportReport | null, () => void] {
+  const report = useSyncExternalStore(
+    (cb) => {
+      importListeners.add(cb)
+      return () => importListeners.delete(cb)
+    },
+    () => pendingImport
+  )
+  return [report, useCallback(() => setPendingImport(null), [])]
+}
+
+/** Imports an official release into a new project, which the server opens; the report waits for the project view. */
+export const useImportAvsbench = () => {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (input: Input<'avsbench.import'>) => call('avsbench.import', input),
+    onSuccess: (report) => {
+      setPendingImport(report)
+      qc.setQueryData(keys.currentProject(), report.project)
+      void qc.invalidateQueries({ queryKey: keys.recentProjects() })
+    }
+  })
+}
+
+export type ExportPhase = 'idle' | 'starting' | 'running' | 'done' | 'failed' | 'cancelled'
+
+export interface ExportJobState {
+  phase: ExportPhase
+  jobId: string | null
+  progress: ExportProgress | null
+  /** Clips the export will write, known once the first clip is written (fraction = clips / total). */
+  total: number | null
+  result: ExportResult | null
+  /** Why it could not start, or why it failed (the server's message). */
+  error: unknown
+  start(req: ExportRequest): void
+  cancel(): void
+  reset(): void
+}
+
+/**
+ * One export of the open project: starts it, follows 'export.progress' events and polls
+ * 'export.result' until it is done (an event can be missed, the poll cannot).
+ */
+export function useExportJob(dir: string): ExportJobState {
+  const qc = useQueryClient()
+  const [jobId, setJobId] = useState<string | null>(null)
+  const [starting, setStarting] = useState(false)
+  const [startError, setStartError] = useState<unknown>(null)
+  const [progress, setProgress] = useState<Record<string, ExportProgress>>({})
+  const [cancelError, setCancelError] = useState<unknown>(null)
+
+  // Progress can arrive before export.start answers with the job id: keep every job's last event.
+  useEffect(() => getApi().on('export.progress', (p) => setProgress((prev) => ({ ...prev, [p.jobId]: p }))), [])
+
+  const last = jobId ? progress[jobId] : undefined
+  const ended = last?.stage === 'done' || last?.stage === 'failed' || last?.stage === 'cancelled'
+  const result = useQuery({
+    queryKey: datasetKeys.exportResult(jobId ?? ''),
+    queryFn: () => call('export.result', { jobId: jobId as string }),
+    enabled: jobId !== null,
+    refetchInterval: (q) => (q.state.data?.done ? false : ended ? 100 : 1000)
+  })
+  const { refetch } = result
+  const done = result.data?.done ?? false
+  useEffect(() => {
+    if (ended && !done) void refetch()
+  }, [ended, done, refetch])
+
+  useEffect(() => {
+    if (done) void qc.invalidateQueries({ queryKey: keys.projectData(dir) })
+  }, [done, qc, dir])
+
+  const start = useCallback((req: ExportRequest) => {
+    setStartError(null)
+    setCancelError(null)
+    setStarting(true)
+    setJobId(null)
+    call('export.start', req)
+      .then(({ jobId }) => setJobId(jobId))
+      .catch(setStartError)
+      .finally(() => setStarting(false))
+  }, [])
+
+  const cancel = useCallback(() => {
+    if (jobId) call('export.cancel', { jobId }).catch(setCancelError)
+  }, [jobId])
+
+  const reset = useCallback(() => {
+    setJobId(null)
+    setStartError(null)
+    setCancelError(null)
+  }, [])
+
+  let phase: ExportPhase = 'idle'
+  const r = done ? (result.data ?? null) : null
+  if (starting) phase = 'starting'
+  else if (startError) phase = 'failed'
+  else if (jobId && r) phase = r.report ? 'done' : r.error === 'cancelled' ? 'cancelled' : 'failed'
+  else if (jobId) phase = 'running'
+
+  const total = last && last.fraction > 0 && last.stage === 'writing' ? Math.round(last.clips / last.fraction) : null
+  const error = startError ?? (phase === 'failed' ? new Error(r?.error ?? 'The export failed') : null) ?? cancelError ?? (phase === 'running' ? result.error : null)
+  return { phase, jobId, progress: last ?? null, total, result: r, error, start, cancel, reset }
+}
