@@ -24,18 +24,26 @@ const W = 64
 const H = 48
 
 /** A rectangle mask (1 inside) whose place depends on `shift`. */
-function rect(shift: number): Uint8Array {
-  const m = new Uint8Array(W * H)
-  for (let y = 10; y < 30; y++) for (let x = 8 + shift; x < 30 + shift; x++) m[y * W + x] = 1
+function rect(shift: number, w = W, h = H): Uint8Array {
+  const m = new Uint8Array(w * h)
+  for (let y = 10; y < 30; y++) for (let x = 8 + shift; x < 30 + shift; x++) m[y * w + x] = 1
   return m
 }
 
-const maskPng = (labels: Uint8Array): Buffer => encodePng({ width: W, height: H, mode: 'L', data: labels.map((v) => (v ? 255 : 0)) })
+const maskPng = (labels: Uint8Array, w = W, h = H): Buffer => encodePng({ width: w, height: h, mode: 'L', data: labels.map((v) => (v ? 255 : 0)) })
 
-function framePng(seed: number): Buffer {
-  const rgb = new Uint8Array(W * H * 3)
-  for (let i = 0; i < W * H; i++) rgb.set([(i * 3 + seed * 40) & 255, ((i >> 6) * 5 + seed * 17) & 255, (seed * 60) & 255], i * 3)
-  return encodePng({ width: W, height: H, mode: 'RGB', data: rgb })
+const frameCache = new Map<string, Buffer>()
+/** A frame image; a few patterns, encoded once each (big releases would spend their time here). */
+function framePng(seed: number, w = W, h = H): Buffer {
+  seed %= 10
+  const key = `${seed}:${w}x${h}`
+  const cached = frameCache.get(key)
+  if (cached) return cached
+  const rgb = new Uint8Array(w * h * 3)
+  for (let i = 0; i < w * h; i++) rgb.set([(i * 3 + seed * 40) & 255, ((i >> 6) * 5 + seed * 17) & 255, (seed * 60) & 255], i * 3)
+  const png = encodePng({ width: w, height: h, mode: 'RGB', data: rgb })
+  frameCache.set(key, png)
+  return png
 }
 
 function put(file: string, bytes: Buffer | string): void {
@@ -59,15 +67,15 @@ const CLIPS: ReleaseClip[] = [
 ]
 
 /** An official-layout S4 release (spec avsbench-format §1.1): Single-source/s4_meta_data.csv + s4_data/. */
-function makeS4Release(dir: string): string {
+function makeS4Release(dir: string, clips = CLIPS, w = W, h = H): string {
   const base = join(dir, 'Single-source')
   const rows = ['name,start,category,split']
-  CLIPS.forEach((c, i) => {
+  clips.forEach((c, i) => {
     rows.push(`${c.name},0,${c.category},${c.split}`)
     const data = join(base, 's4_data')
     for (let k = 1; k <= 5; k++) {
-      if (k !== c.missingFrame) put(join(data, 'visual_frames', c.split, c.category, c.name, `${c.name}_${k}.png`), framePng(i * 5 + k))
-      if (c.split !== 'train' || k === 1) put(join(data, 'gt_masks', c.split, c.category, c.name, `${c.name}_${k}.png`), maskPng(rect(k)))
+      if (k !== c.missingFrame) put(join(data, 'visual_frames', c.split, c.category, c.name, `${c.name}_${k}.png`), framePng(i * 5 + k, w, h))
+      if (c.split !== 'train' || k === 1) put(join(data, 'gt_masks', c.split, c.category, c.name, `${c.name}_${k}.png`), maskPng(rect(k, w, h), w, h))
     }
     const pcm = new Int16Array(16000 * 5)
     for (let s = 0; s < pcm.length; s++) pcm[s] = Math.round(6000 * Math.sin((s * (i + 2)) / 30))
@@ -355,4 +363,31 @@ test('importing predictions leaves the accepted ground truth that the export wri
   expect(listFiles(after).filter((f) => f.includes('gt_masks'))).toEqual(masks)
   const changed = masks.filter((f) => !readFileSync(join(before, f)).equals(readFileSync(join(after, f))))
   expect(changed).toEqual([])
+})
+
+test('a running export shows clips done / total and can be cancelled: nothing is left at the destination', async ({ page }) => {
+  const clips: ReleaseClip[] = Array.from({ length: 60 }, (_, i) => ({ name: `clip${String(i).padStart(2, '0')}_0_5000`, category: 'dog_barking', split: 'test' }))
+  const big = makeS4Release(join(root, 'big release'), clips, 640, 480)
+  await logIn(page)
+  if (await api<{ dir: string } | null>(page, 'project.current', {})) await api(page, 'project.close', {})
+  const t0 = Date.now()
+  await api(page, 'avsbench.import', { dir: big, format: 's4', projectDir: join(root, 'projects', 'big') })
+  console.log(`import of ${clips.length} clips: ${Date.now() - t0} ms`)
+  await page.reload()
+  await expect(page.getByTestId('project-counts')).toHaveText(`${clips.length} videos · ${clips.length} clips · ${clips.length * 5} frames`)
+
+  const out = join(root, 'datasets', 'cancelled')
+  await page.getByTestId('export-open').click()
+  await page.getByTestId('export-out').fill(out)
+  const t1 = Date.now()
+  await page.getByTestId('export-submit').click()
+  const counter = page.getByTestId('export-progress-clips')
+  await expect(counter).toHaveText(new RegExp(`^\\d+ / ${clips.length} clips \\d+%$`), { timeout: 60_000 })
+  console.log(`first progress after ${Date.now() - t1} ms: ${await counter.textContent()}`)
+  await page.screenshot({ path: join(shots, 'e2e-dataset-6-export-progress.png') })
+  await page.getByTestId('export-cancel').click()
+  await expect(page.getByTestId('export-cancelled')).toBeVisible({ timeout: 30_000 })
+  console.log(`cancelled after ${Date.now() - t1} ms`)
+  await expect(page.getByTestId('export-open')).toHaveAttribute('data-phase', 'cancelled')
+  expect(readdirSync(join(root, 'datasets')).filter((f) => f.includes('cancelled'))).toEqual([])
 })

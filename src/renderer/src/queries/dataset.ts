@@ -76,6 +76,8 @@ export interface ExportJobState {
   /** Clips the export will write, known once the first clip is written (fraction = clips / total). */
   total: number | null
   result: ExportResult | null
+  /** Cancel was asked for and the job has not stopped yet. */
+  cancelling: boolean
   /** Why it could not start, or why it failed (the server's message). */
   error: unknown
   start(req: ExportRequest): void
@@ -94,6 +96,7 @@ export function useExportJob(dir: string): ExportJobState {
   const [startError, setStartError] = useState<unknown>(null)
   const [progress, setProgress] = useState<Record<string, ExportProgress>>({})
   const [cancelError, setCancelError] = useState<unknown>(null)
+  const [cancelled, setCancelled] = useState<string | null>(null)
 
   // Progress can arrive before export.start answers with the job id: keep every job's last event.
   useEffect(() => getApi().on('export.progress', (p) => setProgress((prev) => ({ ...prev, [p.jobId]: p }))), [])
@@ -128,7 +131,12 @@ export function useExportJob(dir: string): ExportJobState {
   }, [])
 
   const cancel = useCallback(() => {
-    if (jobId) call('export.cancel', { jobId }).catch(setCancelError)
+    if (!jobId) return
+    setCancelled(jobId)
+    call('export.cancel', { jobId }).catch((err: unknown) => {
+      setCancelled(null)
+      setCancelError(err)
+    })
   }, [jobId])
 
   const reset = useCallback(() => {
@@ -144,7 +152,8 @@ export function useExportJob(dir: string): ExportJobState {
   else if (jobId && r) phase = r.report ? 'done' : r.error === 'cancelled' ? 'cancelled' : 'failed'
   else if (jobId) phase = 'running'
 
-  const total = last && last.fraction > 0 && last.stage === 'writing' ? Math.round(last.clips / last.fraction) : null
+  // The server reports fraction = clips written / clips to write.
+  const total = last && last.fraction > 0 && last.clips > 0 ? Math.round(last.clips / last.fraction) : null
   const error = startError ?? (phase === 'failed' ? new Error(r?.error ?? 'The export failed') : null) ?? cancelError ?? (phase === 'running' ? result.error : null)
-  return { phase, jobId, progress: last ?? null, total, result: r, error, start, cancel, reset }
+  return { phase, jobId, progress: last ?? null, total, result: r, cancelling: phase === 'running' && cancelled === jobId, error, start, cancel, reset }
 }

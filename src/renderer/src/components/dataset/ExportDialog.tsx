@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import type { AvsFormat, ExportReport, ExportRequest } from '../../../../shared/avsbench'
 import type { ProjectSummary } from '../../../../shared/domain'
+import { electronExtras } from '../../apiClient'
 import { TASK_LABEL, plural } from '../../format'
 import { useClips } from '../../queries/api'
 import type { ExportJobState } from '../../queries/dataset'
@@ -38,6 +39,9 @@ export const initialExportForm = (p: ProjectSummary): ExportForm => ({
   seed: '0',
   overwrite: false
 })
+
+/** A folder name for the export: the project's name and the format, safe on every OS. */
+const folderName = (p: ProjectSummary, f: AvsFormat): string => `${p.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'avs'}-${f}`
 
 function toRequest(f: ExportForm): ExportRequest | string {
   const out = f.out.trim()
@@ -109,8 +113,15 @@ export function ExportDialog({
         </fieldset>
 
         <label htmlFor="export-out">Destination folder</label>
-        <FolderField id="export-out" value={form.out} onChange={(v) => set('out', v)} testId="export-out" placeholder="/path/to/datasets/my-avsbench" />
-        <p className="hint">A new folder. It is written beside, under a hidden name, and appears only when complete.</p>
+        <FolderField
+          id="export-out"
+          value={form.out}
+          onChange={(v) => set('out', v)}
+          fromBrowse={(dir) => `${dir.replace(/[\\/]+$/, '')}${dir.includes('\\') && !dir.includes('/') ? '\\' : '/'}${folderName(project, form.format)}`}
+          testId="export-out"
+          placeholder={`/path/to/datasets/${folderName(project, form.format)}`}
+        />
+        <p className="hint">A new folder{electronExtras() ? ' (Browse picks the folder to create it in)' : ''}. It is written beside, under a hidden name, and appears only when complete.</p>
         <label className="dataset-check">
           <input type="checkbox" checked={form.overwrite} onChange={(e) => set('overwrite', e.target.checked)} data-testid="export-overwrite" /> Replace an earlier export in
           this folder
@@ -206,8 +217,8 @@ function ExportProgressView({ job }: { job: ExportJobState }) {
       <p className="hint">Closing this dialog does not stop the export; “Exporting…” in the bar brings it back.</p>
       <ErrorNote error={job.error} testId="export-error" />
       <div className="actions">
-        <button type="button" className="danger" onClick={job.cancel} disabled={!job.jobId} data-testid="export-cancel">
-          Cancel export
+        <button type="button" className="danger" onClick={job.cancel} disabled={!job.jobId || job.cancelling} data-testid="export-cancel">
+          {job.cancelling ? 'Cancelling…' : 'Cancel export'}
         </button>
       </div>
     </div>
