@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
@@ -248,6 +248,15 @@ test('AVSBench release → project, export to disk, refuse an existing folder, i
     await expect(error).toContainText(`Cannot export to ${out}: it already exists`)
     await expect(page.getByTestId('export-report')).toHaveCount(0)
     await page.screenshot({ path: join(shots, 'e2e-dataset-3-export-exists.png') })
+    // a read-only parent folder is named in the error
+    const readOnly = join(root, 'read-only')
+    mkdirSync(readOnly)
+    chmodSync(readOnly, 0o555)
+    await page.getByTestId('export-out').fill(join(readOnly, 'export'))
+    await page.getByTestId('export-submit').click()
+    await expect(error).toContainText(`Cannot export to ${join(readOnly, 'export')}: the folder ${readOnly} is read-only`)
+    chmodSync(readOnly, 0o755)
+    await page.getByTestId('export-out').fill(out)
     await page.getByTestId('export-overwrite').check()
     await page.getByTestId('export-submit').click()
     await expect(page.getByTestId('export-report')).toBeVisible({ timeout: 60_000 })

@@ -7,10 +7,35 @@ import { ErrorNote } from '../ErrorNote'
 /** Split and category of every clip, editable ('clip.update'); categories are S4 folder names. */
 export function ClipSplitTable({ project, clips, needsCategory }: { project: ProjectSummary; clips: Clip[]; needsCategory: boolean }) {
   const update = useUpdateClip(project.dir)
+  const [bulk, setBulk] = useState<Split | ''>('')
+  const [bulkBusy, setBulkBusy] = useState(false)
+  const applyToAll = (): void => {
+    setBulkBusy(true)
+    const split = bulk || null
+    void Promise.all(clips.filter((c) => c.split !== split).map((c) => update.mutateAsync({ clipId: c.id, split })))
+      .catch(() => undefined)
+      .finally(() => setBulkBusy(false))
+  }
   const categories = [...new Set(clips.map((c) => c.category).filter((c): c is string => !!c))].sort()
   if (!clips.length) return <p className="muted">No clips yet.</p>
   return (
     <div className="dataset-cliptable-wrap">
+      <div className="dataset-bulk">
+        <label>
+          Every clip’s split:{' '}
+          <select value={bulk} onChange={(e) => setBulk(e.target.value as Split | '')} data-testid="export-bulk-split">
+            <option value="">by ratio (clear the splits)</option>
+            {Split.options.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={applyToAll} disabled={bulkBusy} data-testid="export-bulk-apply">
+          {bulkBusy ? 'Saving…' : `Apply to ${clips.length === 1 ? 'the clip' : `all ${clips.length} clips`}`}
+        </button>
+      </div>
       <ErrorNote error={update.error} testId="clip-update-error" />
       <table className="dataset-table" data-testid="export-clip-table">
         <thead>
