@@ -4,7 +4,8 @@ import { useAvsbenchImportReport, useExportJob } from '../queries/dataset'
 import { useRoute } from '../route'
 import { AvsbenchImportReportDialog } from './dataset/AvsbenchImportReportDialog'
 import { EvalPanel } from './dataset/EvalPanel'
-import { ExportDialog, initialExportForm, type ExportForm } from './dataset/ExportDialog'
+import { initialExportForm, type ExportForm } from './dataset/datasetLogic'
+import { ExportDialog } from './dataset/ExportDialog'
 import { PredictionsDialog } from './dataset/PredictionsDialog'
 
 type Dialog = 'export' | 'eval' | 'predictions' | null

@@ -73,8 +73,6 @@ export interface ExportJobState {
   phase: ExportPhase
   jobId: string | null
   progress: ExportProgress | null
-  /** Clips the export will write, known once the first clip is written (fraction = clips / total). */
-  total: number | null
   result: ExportResult | null
   /** Cancel was asked for and the job has not stopped yet. */
   cancelling: boolean
@@ -152,8 +150,6 @@ export function useExportJob(dir: string): ExportJobState {
   else if (jobId && r) phase = r.report ? 'done' : r.error === 'cancelled' ? 'cancelled' : 'failed'
   else if (jobId) phase = 'running'
 
-  // The server reports fraction = clips written / clips to write.
-  const total = last && last.fraction > 0 && last.clips > 0 ? Math.round(last.clips / last.fraction) : null
   const error = startError ?? (phase === 'failed' ? new Error(r?.error ?? 'The export failed') : null) ?? cancelError ?? (phase === 'running' ? result.error : null)
-  return { phase, jobId, progress: last ?? null, total, result: r, cancelling: phase === 'running' && cancelled === jobId, error, start, cancel, reset }
+  return { phase, jobId, progress: last ?? null, result: r, cancelling: phase === 'running' && cancelled === jobId, error, start, cancel, reset }
 }

@@ -1,30 +1,13 @@
 import { useState } from 'react'
-import type { ProjectEvalResult } from '../../../../shared/avsbench'
 import type { ProjectSummary } from '../../../../shared/domain'
 import { plural } from '../../format'
 import { useProjectEval } from '../../queries/dataset'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
+import { compareEvalRows, formatScore, type EvalSortKey } from './datasetLogic'
 import './dataset.css'
 
-type Row = ProjectEvalResult['clips'][number]
-type SortKey = 'clip' | 'frames' | 'miou' | 'fscore'
-
-/** Scores as the metrics report them: three decimals, a dash when there was nothing to score. */
-export const formatScore = (v: number | null): string => (v === null ? '—' : v.toFixed(3))
-
-/** Ascending or descending; clips without a score go last either way. */
-function compare(key: SortKey, dir: 1 | -1): (a: Row, b: Row) => number {
-  return (a, b) => {
-    if (key === 'clip') return dir * a.clip.localeCompare(b.clip, undefined, { numeric: true })
-    const x = a[key]
-    const y = b[key]
-    if (x === null || y === null) return (x === null ? 1 : 0) - (y === null ? 1 : 0)
-    return dir * (x - y) || a.clip.localeCompare(b.clip, undefined, { numeric: true })
-  }
-}
-
-const COLUMNS: Array<{ key: SortKey; label: string; title: string }> = [
+const COLUMNS: Array<{ key: EvalSortKey; label: string; title: string }> = [
   { key: 'clip', label: 'Clip', title: 'Clip name' },
   { key: 'frames', label: 'Frames', title: 'Frames with both a model mask and a human (or imported) mask' },
   { key: 'miou', label: 'J (mIoU)', title: 'Jaccard index: the official mask_iou (S4/MS3) or class mIoU (AVSS)' },
@@ -37,10 +20,10 @@ const COLUMNS: Array<{ key: SortKey; label: string; title: string }> = [
  */
 export function EvalPanel({ project, onOpenClip, onClose }: { project: ProjectSummary; onOpenClip: (clipId: number) => void; onClose: () => void }) {
   const evaluation = useProjectEval(project.dir, true)
-  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'miou', dir: 1 })
+  const [sort, setSort] = useState<{ key: EvalSortKey; dir: 1 | -1 }>({ key: 'miou', dir: 1 })
   const r = evaluation.data
-  const rows = r ? r.clips.slice().sort(compare(sort.key, sort.dir)) : []
-  const toggle = (key: SortKey): void => setSort((s) => (s.key === key ? { key, dir: s.dir === 1 ? -1 : 1 } : { key, dir: key === 'frames' ? -1 : 1 }))
+  const rows = r ? r.clips.slice().sort(compareEvalRows(sort.key, sort.dir)) : []
+  const toggle = (key: EvalSortKey): void => setSort((s) => (s.key === key ? { key, dir: s.dir === 1 ? -1 : 1 } : { key, dir: key === 'frames' ? -1 : 1 }))
   return (
     <Modal title="Evaluate the model" onClose={onClose} testId="eval-panel" wide>
       <p className="hint">

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react'
-import type { AvsFormat, ExportReport, ExportRequest } from '../../../../shared/avsbench'
+import type { AvsFormat, ExportReport } from '../../../../shared/avsbench'
 import type { ProjectSummary } from '../../../../shared/domain'
 import { electronExtras } from '../../apiClient'
 import { TASK_LABEL, plural } from '../../format'
@@ -8,6 +8,7 @@ import type { ExportJobState } from '../../queries/dataset'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
 import { ClipSplitTable } from './ClipSplitTable'
+import { exportFolderIn, exportFolderName, exportFormats, exportTotal, toExportRequest, type ExportForm } from './datasetLogic'
 import { FolderField } from './FolderField'
 import { SkippedList } from './SkippedList'
 import './dataset.css'
@@ -16,42 +17,6 @@ const FORMAT_HINT: Record<AvsFormat, string> = {
   s4: 'Single-source: split / category folders, one mask for train clips',
   ms3: 'Multi-sources: all 5 masks per clip, no category',
   avss: 'Semantic: v1s / v1m / v2 folders, RGB and index labels'
-}
-
-/** The formats a project can be exported as: binary masks give S4 or MS3, class masks AVSS. */
-export const exportFormats = (p: ProjectSummary): AvsFormat[] => (p.task === 'avss' ? ['avss'] : p.task === 'ms3' ? ['ms3', 's4'] : ['s4', 'ms3'])
-
-/** The form's fields, kept while the dialog is closed so a second export starts from the first's choices. */
-export interface ExportForm {
-  format: AvsFormat
-  out: string
-  frames: 'accepted' | 'all'
-  ratio: [string, string, string]
-  seed: string
-  overwrite: boolean
-}
-
-export const initialExportForm = (p: ProjectSummary): ExportForm => ({
-  format: exportFormats(p)[0],
-  out: '',
-  frames: 'accepted',
-  ratio: ['70', '15', '15'],
-  seed: '0',
-  overwrite: false
-})
-
-/** A folder name for the export: the project's name and the format, safe on every OS. */
-const folderName = (p: ProjectSummary, f: AvsFormat): string => `${p.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'avs'}-${f}`
-
-function toRequest(f: ExportForm): ExportRequest | string {
-  const out = f.out.trim()
-  if (!out) return 'Choose a destination folder'
-  const ratio = f.ratio.map((r) => (r.trim() === '' ? 0 : Number(r))) as [number, number, number]
-  if (ratio.some((r) => !Number.isFinite(r) || r < 0)) return 'Split weights must be numbers, 0 or more'
-  if (ratio[0] + ratio[1] + ratio[2] <= 0) return 'At least one split weight must be positive'
-  const seed = f.seed.trim() === '' ? 0 : Number(f.seed)
-  if (!Number.isInteger(seed)) return 'The seed must be a whole number'
-  return { format: f.format, out, frames: f.frames, splitRatio: ratio, seed, overwrite: f.overwrite || undefined }
 }
 
 const STAGE_LABEL = { preparing: 'Preparing', writing: 'Writing clips', finishing: 'Writing the metadata', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' } as const
@@ -81,7 +46,7 @@ export function ExportDialog({
 
   const submit = (e: FormEvent): void => {
     e.preventDefault()
-    const req = toRequest(form)
+    const req = toExportRequest(form)
     if (typeof req === 'string') {
       setFormError(req)
       return
@@ -117,9 +82,9 @@ export function ExportDialog({
           id="export-out"
           value={form.out}
           onChange={(v) => set('out', v)}
-          fromBrowse={(dir) => `${dir.replace(/[\\/]+$/, '')}${dir.includes('\\') && !dir.includes('/') ? '\\' : '/'}${folderName(project, form.format)}`}
+          fromBrowse={(dir) => exportFolderIn(dir, exportFolderName(project, form.format))}
           testId="export-out"
-          placeholder={`/path/to/datasets/${folderName(project, form.format)}`}
+          placeholder={`/path/to/datasets/${exportFolderName(project, form.format)}`}
         />
         <p className="hint">A new folder{electronExtras() ? ' (Browse picks the folder to create it in)' : ''}. It is written beside, under a hidden name, and appears only when complete.</p>
         <label className="dataset-check">
@@ -202,13 +167,14 @@ export function ExportDialog({
 
 function ExportProgressView({ job }: { job: ExportJobState }) {
   const p = job.progress
+  const total = exportTotal(p)
   const fraction = p?.fraction ?? 0
   return (
     <div className="dataset-progress" data-testid="export-progress" data-stage={p?.stage ?? 'starting'}>
       <div className="import-row-head">
         <span className="import-name">{p ? STAGE_LABEL[p.stage] : 'Starting'}</span>
-        <span className="import-stage" data-testid="export-progress-clips" data-clips={p?.clips ?? 0} data-total={job.total ?? ''}>
-          {p?.stage === 'writing' || p?.stage === 'finishing' ? `${p.clips}${job.total !== null ? ` / ${job.total}` : ''} clips` : ''} {Math.round(fraction * 100)}%
+        <span className="import-stage" data-testid="export-progress-clips" data-clips={p?.clips ?? 0} data-total={total ?? ''}>
+          {p?.stage === 'writing' || p?.stage === 'finishing' ? `${p.clips}${total !== null ? ` / ${total}` : ''} clips` : ''} {Math.round(fraction * 100)}%
         </span>
       </div>
       <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
