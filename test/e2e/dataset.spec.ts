@@ -285,6 +285,7 @@ test('AVSBench release → project, export to disk, refuse an existing folder, i
     const skipped = page.getByTestId('predictions-skipped-item')
     await expect(skipped).toHaveCount(1)
     await expect(skipped).toHaveAttribute('data-clip', 'testclip_0_5000')
+    await expect(skipped).toContainText('testclip_0_5000_0.png: not a PNG file')
     await expect(page.getByTestId('predictions-warnings')).toContainText('horse_neighing')
     await page.screenshot({ path: join(shots, 'e2e-dataset-4-predictions.png') })
   })

@@ -105,7 +105,8 @@ export function useExportJob(dir: string): ExportJobState {
     queryKey: datasetKeys.exportResult(jobId ?? ''),
     queryFn: () => call('export.result', { jobId: jobId as string }),
     enabled: jobId !== null,
-    refetchInterval: (q) => (q.state.data?.done ? false : ended ? 100 : 1000)
+    refetchInterval: (q) => (q.state.data?.done || (q.state.error as { code?: string } | null)?.code === 'unknown_job' ? false : ended ? 100 : 1000),
+    retry: false
   })
   const { refetch } = result
   const done = result.data?.done ?? false
@@ -148,8 +149,10 @@ export function useExportJob(dir: string): ExportJobState {
   if (starting) phase = 'starting'
   else if (startError) phase = 'failed'
   else if (jobId && r) phase = r.report ? 'done' : r.error === 'cancelled' ? 'cancelled' : 'failed'
+  // The server restarted and forgot the job: it is gone, not running.
+  else if (jobId && (result.error as { code?: string } | null)?.code === 'unknown_job') phase = 'failed'
   else if (jobId) phase = 'running'
 
-  const error = startError ?? (phase === 'failed' ? new Error(r?.error ?? 'The export failed') : null) ?? cancelError ?? (phase === 'running' ? result.error : null)
+  const error = startError ?? (phase === 'failed' ? (r ? new Error(r.error ?? 'The export failed') : result.error) : null) ?? cancelError ?? (phase === 'running' ? result.error : null)
   return { phase, jobId, progress: last ?? null, result: r, cancelling: phase === 'running' && cancelled === jobId, error, start, cancel, reset }
 }
