@@ -247,7 +247,8 @@ export class SegmentService {
     this.emit(job)
     const options: SegmenterOptions = {
       modelPath: job.model.onnxPath, card, provider: first.params.requestedProvider,
-      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(), padMode: padModeOf(store.task)
+      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(), padMode: padModeOf(store.task),
+      runId: `${job.id}:${randomUUID()}`
     }
     const errors: string[] = []
     for (let i = first.done; i < first.total; i++) {
