@@ -9,7 +9,7 @@ import { defineAction, Editor, editorActions, type EditorHost, type FrameDirecti
 import { formatClock, formatSeconds } from '../format'
 import { call, useClip, usePrefetchClips } from '../queries/api'
 import { loadHistory, saveHistory } from '../queries/historyStore'
-import { useClipSegmented } from '../queries/segment'
+import { useClipSegmented, useJobs } from '../queries/segment'
 import { useWriteState, writes } from '../queries/maskWrites'
 import { isTypingTarget } from '../shortcuts'
 import { Filmstrip } from '../timeline/Filmstrip'
@@ -175,6 +175,8 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
     })().catch((err: unknown) => setError(errorMessage(err)))
   }, [editor])
   useClipSegmented(clip.id, refreshModelMasks)
+  const jobs = useJobs(project.dir)
+  const segmentingHere = (jobs.data ?? []).some((j) => j.status === 'running' && j.currentClipId === clip.id)
 
   // Undo history survives a reload and a restart (kept in the project): restore it once, then load the frames its steps refer to.
   const clipIdForHistory = clip.id
@@ -310,6 +312,11 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
           </span>
           <FlagBadges flags={clip.flags} />
         </div>
+        {segmentingHere && (
+          <span className="badge status-auto" data-testid="clip-segmenting" title="A job is running the model on this clip; its masks appear when it is done">
+            segmenting…
+          </span>
+        )}
         <button type="button" onClick={() => setSegmentOpen(true)} data-testid="segment-clip" title="Run the model on this clip">
           Auto-segment
         </button>

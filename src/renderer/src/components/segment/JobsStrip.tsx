@@ -84,7 +84,7 @@ function JobRow({
         <span className="muted" data-testid="job-runtime" title={`Asked for: ${PROVIDER_LABEL[job.requestedProvider]}`}>
           {job.model ?? 'model ?'}
           {' · '}
-          {job.provider ? PROVIDER_LABEL[job.provider] : job.requestedProvider === 'auto' ? 'provider chosen at start' : `${PROVIDER_LABEL[job.requestedProvider]} (asked)`}
+          {job.provider ? PROVIDER_LABEL[job.provider] : active ? `${PROVIDER_LABEL[job.requestedProvider]}, starting` : `${PROVIDER_LABEL[job.requestedProvider]} asked, no clip ran`}
         </span>
         {job.replaceEdits && (
           <span className="badge" title="Frames a person edited or accepted are overwritten">
