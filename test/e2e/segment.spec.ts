@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -217,6 +217,10 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
   })
 
   await test.step('Models: providers with their availability, the shipped model, refused models and add errors', async () => {
+    // A model dropped into the user models folder whose card does not fit its graph: listed as refused, with the reason.
+    mkdirSync(join(home, 'models'), { recursive: true })
+    writeFileSync(join(home, 'models', 'dropped.onnx'), 'garbage')
+    copyFileSync(join(repo, 'models', `${MODEL}.model.json`), join(home, 'models', 'dropped.model.json'))
     await page.getByTestId('models-open').click()
     const dialog = page.getByTestId('models-dialog')
     await expect(dialog).toBeVisible()
@@ -234,6 +238,12 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     const shipped = dialog.locator(`[data-testid="model-row"][data-model-id="${MODEL}"]`)
     await expect(shipped).toHaveAttribute('data-valid', 'true')
     await expect(shipped).toContainText('96×96')
+    const dropped = dialog.locator('[data-testid="model-row"][data-model-id="dropped"]')
+    await expect(dropped).toHaveAttribute('data-valid', 'false')
+    await expect(dropped.getByTestId('model-reason')).toContainText('dropped.onnx')
+    // Choosing CPU is saved at once.
+    await page.getByTestId('provider-cpu').check()
+    await expect(page.getByTestId('provider-cpu')).toBeChecked()
 
     await page.getByTestId('model-add-path').fill(join(root, 'nowhere', 'model.onnx'))
     await page.getByTestId('model-add').click()
@@ -262,6 +272,9 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     await page.getByTestId('segment-clip').click()
     await expect(page.getByTestId('segment-model')).toHaveValue(MODEL)
     await expect(page.getByTestId('segment-replace-edits')).not.toBeChecked()
+    await expect(page.getByTestId('segment-provider')).toContainText('Runs on: CPU')
+    // The refused model cannot be chosen; the select says why.
+    await expect(page.getByTestId('segment-model').locator('option[value="dropped"]')).toBeDisabled()
     await page.getByTestId('segment-start').click()
     const job = page.getByTestId('job').first()
     await expect(job).toHaveAttribute('data-total', '1')
