@@ -313,6 +313,8 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     const resumable = page.getByTestId('job').first()
     await expect(resumable).toHaveAttribute('data-status', 'interrupted')
     await expect(resumable.getByTestId('job-interrupted')).toBeVisible()
+    // The time it ran before the crash was stored with each clip.
+    expect(Number(await resumable.getByTestId('job-time').getAttribute('data-elapsed-ms'))).toBeGreaterThan(0)
     const done = Number(await resumable.getAttribute('data-done'))
     expect(done).toBeGreaterThanOrEqual(1)
     await expect(resumable.getByTestId('job-resume')).toHaveText(`Resume (${CLIPS - done} clip${CLIPS - done === 1 ? '' : 's'} left)`)

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import type { Input } from '../../../shared/api'
-import type { JobInfo } from '../../../shared/inference'
+import type { InferenceSettings, JobInfo } from '../../../shared/inference'
 import { getApi } from '../apiClient'
 import { call } from './api'
 import { keys } from './keys'
@@ -35,6 +35,15 @@ export const useSetInferenceSettings = () => {
   const qc = useQueryClient()
   return useMutation({
     mutationFn: (patch: Input<'model.setSettings'>) => call('model.setSettings', patch),
+    // Shown at once (a radio button follows the click); put back if the server refuses.
+    onMutate: (patch) => {
+      const before = qc.getQueryData<InferenceSettings>(segmentKeys.settings())
+      if (before) qc.setQueryData<InferenceSettings>(segmentKeys.settings(), { ...before, ...patch })
+      return { before }
+    },
+    onError: (_err, _patch, context) => {
+      if (context?.before) qc.setQueryData(segmentKeys.settings(), context.before)
+    },
     onSuccess: (s) => qc.setQueryData(segmentKeys.settings(), s)
   })
 }

@@ -77,7 +77,7 @@ function JobRow({
         <span data-testid="job-count">
           {job.done} / {plural(job.total, 'clip')}
         </span>
-        <span className="muted" data-testid="job-time">
+        <span className="muted" data-testid="job-time" data-elapsed-ms={Math.round(job.elapsedMs)}>
           {formatDuration(elapsed)} elapsed
           {active && job.remainingMs !== null && ` · about ${formatDuration(job.remainingMs)} left`}
         </span>

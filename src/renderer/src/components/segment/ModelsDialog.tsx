@@ -62,7 +62,7 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                   name="provider"
                   value={id}
                   checked={current?.provider === id}
-                  disabled={!current || !available || save.isPending}
+                  disabled={!current || !available}
                   onChange={() => save.mutate({ provider: id })}
                   data-testid={`provider-${id}`}
                 />{' '}
