@@ -30,8 +30,17 @@ export function JobsStrip({ project, onOpenClip }: { project: ProjectSummary; on
   const jobs = useJobs(project.dir)
   const clips = useClips(project.dir)
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(() => new Set())
+  // Jobs seen running in this session stay listed when they finish; an old finished job does not come back.
+  const seenActive = useRef(new Set<string>())
   const list = jobs.data ?? []
-  const shown = list.filter((j, i) => !dismissed.has(j.id) && (ACTIVE_JOB.has(j.status) || j.status === 'interrupted' || i === 0))
+  for (const j of list) if (ACTIVE_JOB.has(j.status)) seenActive.current.add(j.id)
+  let finished = 0
+  const shown = list.filter((j, i) => {
+    if (dismissed.has(j.id)) return false
+    if (ACTIVE_JOB.has(j.status) || j.status === 'interrupted') return true
+    // At most the two newest finished jobs (done, failed, cancelled).
+    return (seenActive.current.has(j.id) || (i === 0 && j.status !== 'done')) && ++finished <= 2
+  })
   if (!shown.length && !jobs.error) return null
   const clipById = new Map((clips.data ?? []).map((c) => [c.id, c]))
   return (
