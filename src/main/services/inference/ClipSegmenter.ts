@@ -52,12 +52,17 @@ export interface SegmenterOptions {
   threads?: number
   ffmpeg: string
   padMode: PadMode
+  /** One run of a job: a GPU provider dropped after a run-time failure is tried again in the next run only. */
+  runId?: string
 }
+
+/** Creates (or returns the cached) session for a model and provider choice; `loadSession` unless a test passes another. */
+export type SessionLoader = (modelPath: string, choice: ProviderChoice, threads?: number, version?: string) => Promise<LoadedSession>
 
 /**
  * Runs one clip through decode → features → ORT → label maps. Owns its session (cached per model
  * and provider) and reuses the input tensors between clips. A GPU provider that fails at run
- * time is dropped for CPU for the rest of this segmenter's life, with the reason kept.
+ * time is dropped for CPU for the rest of this segmenter's life (one run of a job), with the reason kept.
  */
 export class ClipSegmenter {
   private loaded: LoadedSession | null = null
@@ -65,7 +70,10 @@ export class ClipSegmenter {
   private readonly framesBuf: Float32Array
   private readonly feeds: Record<string, ort.Tensor>
 
-  constructor(private readonly opts: SegmenterOptions) {
+  constructor(
+    private readonly opts: SegmenterOptions,
+    private readonly load: SessionLoader = loadSession
+  ) {
     const [H, W] = opts.card.input_size
     const T = opts.card.clip_frames
     this.framesBuf = new Float32Array(T * 3 * H * W)
@@ -76,7 +84,7 @@ export class ClipSegmenter {
   }
 
   async session(): Promise<LoadedSession> {
-    if (!this.loaded) this.loaded = await loadSession(this.opts.modelPath, this.runtimeFallback ? 'cpu' : this.opts.provider, this.opts.threads, this.opts.card.sha256)
+    if (!this.loaded) this.loaded = await this.load(this.opts.modelPath, this.runtimeFallback ? 'cpu' : this.opts.provider, this.opts.threads, this.opts.card.sha256)
     return this.loaded
   }
 

@@ -29,6 +29,9 @@ interface LiveJob {
   cancelled: boolean
   currentClipId: number | null
   runStart: number
+  /** Run time of earlier runs (stored elapsedMs when this run started) and when this run last stored its time. */
+  baseElapsedMs: number
+  savedAt: number
   runClips: number
   remainingMs: number | null
   settled: Promise<JobInfo>
@@ -178,7 +181,8 @@ export class SegmentService {
     const stored = new JobStore(project.store.db).get(jobId)
     if (!stored) return null
     if (!live) return toJobInfo(stored)
-    return toJobInfo(stored, { currentClipId: live.currentClipId, runMs: live.runStart ? performance.now() - live.runStart : 0, remainingMs: live.remainingMs })
+    // The stored elapsed time is updated after every clip; add the time since then.
+    return toJobInfo(stored, { currentClipId: live.currentClipId, runMs: live.runStart ? performance.now() - live.savedAt : 0, remainingMs: live.remainingMs })
   }
 
   private emit(job: LiveJob): void {
@@ -191,7 +195,7 @@ export class SegmentService {
   private enqueue(id: string, project: OpenProject, jobs: JobStore, model: ModelEntry): void {
     let settle: (j: JobInfo) => void = () => undefined
     const settled = new Promise<JobInfo>((r) => (settle = r))
-    const job: LiveJob = { id, project, jobs, model, cancelled: false, currentClipId: null, runStart: 0, runClips: 0, remainingMs: null, settled, settle, timings: [] }
+    const job: LiveJob = { id, project, jobs, model, cancelled: false, currentClipId: null, runStart: 0, baseElapsedMs: 0, savedAt: 0, runClips: 0, remainingMs: null, settled, settle, timings: [] }
     this.live.set(id, job)
     this.queue.push(job)
     this.emit(job)
@@ -219,7 +223,7 @@ export class SegmentService {
     // A closed project's database is closed too: its row stays 'running' and reads as interrupted on reopen.
     const open = this.stillOpen(job)
     const stored = open ? job.jobs.get(job.id) : null
-    if (stored) job.jobs.update(job.id, { status, error, params: { ...stored.params, elapsedMs: stored.params.elapsedMs + runMs } })
+    if (stored) job.jobs.update(job.id, { status, error, params: { ...stored.params, elapsedMs: job.runStart ? job.baseElapsedMs + runMs : stored.params.elapsedMs } })
     const info: JobInfo | null = stored
       ? toJobInfo(job.jobs.get(job.id)!)
       : job.lastInfo ? { ...job.lastInfo, status, error, currentClipId: null, remainingMs: null } : null
@@ -243,11 +247,13 @@ export class SegmentService {
     const first = job.jobs.get(job.id)
     if (!first) return
     job.jobs.update(job.id, { status: 'running' })
-    job.runStart = performance.now()
+    job.runStart = job.savedAt = performance.now()
+    job.baseElapsedMs = first.params.elapsedMs
     this.emit(job)
     const options: SegmenterOptions = {
       modelPath: job.model.onnxPath, card, provider: first.params.requestedProvider,
-      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(), padMode: padModeOf(store.task)
+      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(), padMode: padModeOf(store.task),
+      runId: `${job.id}:${randomUUID()}`
     }
     const errors: string[] = []
     for (let i = first.done; i < first.total; i++) {
@@ -291,6 +297,9 @@ export class SegmentService {
       job.runClips++
       const runMs = performance.now() - job.runStart
       job.remainingMs = (runMs / job.runClips) * (first.total - i - 1)
+      // Stored per clip, so a job whose process dies still shows how long it ran.
+      params.elapsedMs = job.baseElapsedMs + runMs
+      job.savedAt = performance.now()
       job.jobs.update(job.id, { done: i + 1, params, error: errors.length ? errors.join('\n') : null })
       this.emit(job)
     }

@@ -8,16 +8,17 @@ export type WorkerReply =
   | { type: 'result'; reqId: number; result: import('../inference/ClipSegmenter').ClipResult }
   | { type: 'error'; reqId: number; message: string; fatal: boolean }
 
-const segmenters = new Map<string, ClipSegmenter>()
+// The segmenter of the current run; a new run (another job, model or provider) gets a fresh one.
+let current: { key: string; seg: ClipSegmenter } | null = null
 const port = parentPort
 if (!port) throw new Error('segmentWorker must run in a worker thread')
 
 port.on('message', (msg: WorkerRequest) => {
   void (async () => {
     const o = msg.options
-    const key = `${o.modelPath}\0${o.card.sha256}\0${o.provider}\0${o.threads ?? ''}\0${o.padMode}`
-    let seg = segmenters.get(key)
-    if (!seg) segmenters.set(key, (seg = new ClipSegmenter(o)))
+    const key = `${o.modelPath}\0${o.card.sha256}\0${o.provider}\0${o.threads ?? ''}\0${o.padMode}\0${o.runId ?? ''}`
+    if (current?.key !== key) current = { key, seg: new ClipSegmenter(o) }
+    const seg = current.seg
     try {
       const result = await seg.segment(msg.clip)
       port.postMessage({ type: 'result', reqId: msg.reqId, result } satisfies WorkerReply, result.frames.map((f) => f.mask.buffer as ArrayBuffer))

@@ -1,13 +1,15 @@
-import { useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Clip, ClipDetail, ProjectSummary, ReviewStatus } from '../../../shared/domain'
 import { errorMessage, getApi } from '../apiClient'
 import { EditorStage } from '../canvas/EditorStage'
 import { FrameLoader } from '../canvas/FrameLoader'
+import { decodeMask } from '../canvas/maskCodec'
 import { useEditorTick } from '../canvas/useEditorTick'
 import { defineAction, Editor, editorActions, type EditorHost, type FrameDirection } from '../editor'
 import { formatClock, formatSeconds } from '../format'
 import { call, useClip, usePrefetchClips } from '../queries/api'
 import { loadHistory, saveHistory } from '../queries/historyStore'
+import { useClipSegmented, useJobs } from '../queries/segment'
 import { useWriteState, writes } from '../queries/maskWrites'
 import { isTypingTarget } from '../shortcuts'
 import { Filmstrip } from '../timeline/Filmstrip'
@@ -18,6 +20,8 @@ import { EditorToolbar } from './EditorToolbar'
 import { ErrorNote } from './ErrorNote'
 import { HelpSheet } from './HelpSheet'
 import { RejectDialog } from './RejectDialog'
+import { AutoSegmentDialog } from './segment/AutoSegmentDialog'
+import { FrameModelInfo } from './segment/FrameModelInfo'
 
 interface Props {
   project: ProjectSummary
@@ -30,6 +34,8 @@ interface Props {
   /** Opens a frame of any clip (N: next frame needing review). */
   onOpenFrame: (clipId: number, index: number) => void
   onBack: () => void
+  /** Opens the models and provider settings. */
+  onOpenModels?: () => void
 }
 
 export function ClipView(props: Props) {
@@ -63,7 +69,7 @@ const CLIP_ACTIONS = [
   defineAction({ id: 'clip.next', label: 'Next clip', group: 'Navigation', kbd: '}', run: (e) => clipHost(e).goToClip('next') })
 ]
 
-function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFrame, onBack }: Props & { clip: ClipDetail }) {
+function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFrame, onBack, onOpenModels }: Props & { clip: ClipDetail }) {
   const api = getApi()
   const frames = clip.frames
   const last = frames.length - 1
@@ -82,6 +88,7 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
   const [error, setError] = useState<string | null>(null)
   const [helpOpen, setHelpOpen] = useState(false)
   const [rejectPrompt, setRejectPrompt] = useState<((comment: string | null) => void) | null>(null)
+  const [segmentOpen, setSegmentOpen] = useState(false)
   const saveState = useWriteState()
   useEditorTick(editor)
 
@@ -148,6 +155,28 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
       writes.flush()
     }
   }, [editor, loader])
+
+  // A job stored this clip's masks: frames the editor holds get the new model mask; a frame whose
+  // newest mask is the model's (no edit of a person) shows it, edited frames keep their edit.
+  const refreshModelMasks = useCallback(() => {
+    void (async () => {
+      await writes.settle()
+      for (const f of live.current.frames) {
+        if (!editor.hasFrame(f.id)) continue
+        const latest = await call('mask.get', { frameId: f.id })
+        if (!latest) continue
+        const map = await decodeMask(latest)
+        const model = latest.source === 'model' ? map : await call('mask.get', { frameId: f.id, source: 'model' }).then((m) => (m ? decodeMask(m) : null))
+        if (!editor.hasFrame(f.id)) continue
+        const editing = writes.busy() || (editor.getCurrentFrameId() === f.id && (editor.isInGesture() || editor.isPointerDown()))
+        if (latest.source === 'model' && !editing) editor.loadFrame(f.id, map, { modelMask: map, select: false })
+        else editor.setModelMask(f.id, model)
+      }
+    })().catch((err: unknown) => setError(errorMessage(err)))
+  }, [editor])
+  useClipSegmented(clip.id, refreshModelMasks)
+  const jobs = useJobs(project.dir)
+  const segmentingHere = (jobs.data ?? []).some((j) => j.status === 'running' && j.currentClipId === clip.id)
 
   // Undo history survives a reload and a restart (kept in the project): restore it once, then load the frames its steps refer to.
   const clipIdForHistory = clip.id
@@ -283,6 +312,14 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
           </span>
           <FlagBadges flags={clip.flags} />
         </div>
+        {segmentingHere && (
+          <span className="badge status-auto" data-testid="clip-segmenting" title="A job is running the model on this clip; its masks appear when it is done">
+            segmenting…
+          </span>
+        )}
+        <button type="button" onClick={() => setSegmentOpen(true)} data-testid="segment-clip" title="Run the model on this clip">
+          Auto-segment
+        </button>
         <div className="clip-nav">
           <button type="button" className="ghost" disabled={!prevClip} onClick={() => prevClip && onClip(prevClip.id)} data-testid="clip-prev" title="Previous clip ({)">
             ‹ Prev clip
@@ -329,6 +366,7 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
           <span data-testid="frame-status" data-status={currentStatus} title={editor.getStatus(current.id)?.comment ?? undefined}>
             <StatusBadge status={currentStatus} />
           </span>
+          <FrameModelInfo project={project} frameId={current.id} />
           <span className="frame-time" data-testid="frame-time" data-time={current.time} title={`Source frame ${current.sourceFrame}`}>
             {formatClock(current.time)} <span className="muted">in video · second {index}–{index + 1} of clip</span>
           </span>
@@ -399,6 +437,21 @@ function LoadedClipView({ project, clip, clips, frame, onFrame, onClip, onOpenFr
       </div>
 
       {helpOpen && <HelpSheet groups={editor.actions.helpSheet(/Mac/.test(navigator.platform))} onClose={() => setHelpOpen(false)} />}
+      {segmentOpen && (
+        <AutoSegmentDialog
+          project={project}
+          clipIds={[clip.id]}
+          title={`Auto-segment ${clip.name}`}
+          onClose={() => setSegmentOpen(false)}
+          onOpenModels={
+            onOpenModels &&
+            (() => {
+              setSegmentOpen(false)
+              onOpenModels()
+            })
+          }
+        />
+      )}
       {rejectPrompt && (
         <RejectDialog
           frameLabel={`frame ${index + 1}`}

@@ -1,9 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import type { ProjectSummary } from '../../../shared/domain'
 import { TASK_LABEL, plural } from '../format'
 import { useCloseProject, useClips } from '../queries/api'
 import { keys } from '../queries/keys'
+import { useJobProgressEvents } from '../queries/segment'
 import { writes } from '../queries/maskWrites'
 import { useRoute } from '../route'
 import { AppBar } from './AppBar'
@@ -13,6 +14,8 @@ import { Dashboard } from './Dashboard'
 import { DatasetActions } from './DatasetActions'
 import { ErrorNote } from './ErrorNote'
 import { ImportPanel } from './ImportPanel'
+import { JobsStrip } from './segment/JobsStrip'
+import { ModelsDialog } from './segment/ModelsDialog'
 import { useImportJob } from './useImportJob'
 
 export function ProjectView({ project, onAbout }: { project: ProjectSummary; onAbout: () => void }) {
@@ -21,6 +24,8 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
   const clips = useClips(project.dir)
   const job = useImportJob(project.dir)
   const qc = useQueryClient()
+  const [modelsOpen, setModelsOpen] = useState(false)
+  useJobProgressEvents(project.dir)
 
   // Saves and review changes alter statuses, stats and masks: refetch once the writes have landed.
   useEffect(() => writes.onIdle(() => void qc.invalidateQueries({ queryKey: keys.projectData(project.dir) })), [qc, project.dir])
@@ -53,6 +58,9 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
         </button>
       )}
       <DatasetActions project={project} />
+      <button type="button" className="ghost" onClick={() => setModelsOpen(true)} data-testid="models-open" title="Models, execution provider (CPU / GPU) and adding a model">
+        Models
+      </button>
       <button
         type="button"
         className="ghost"
@@ -71,6 +79,8 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
         {header}
       </AppBar>
       <ErrorNote error={close.error} />
+      <JobsStrip project={project} onOpenClip={(clipId) => navigate({ clipId, frame: 0 })} />
+      {modelsOpen && <ModelsDialog project={project} onClose={() => setModelsOpen(false)} />}
       {route.clipId !== null ? (
         <ClipView
           key={route.clipId}
@@ -82,12 +92,13 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
           onClip={(clipId) => navigate({ clipId, frame: 0 }, { replace: true })}
           onOpenFrame={(clipId, frame) => navigate({ clipId, frame }, { replace: true })}
           onBack={() => navigate({ clipId: null, frame: 0 })}
+          onOpenModels={() => setModelsOpen(true)}
         />
       ) : (
         <main className="project-main" data-testid="project-view">
           <ImportPanel project={project} job={job} />
           {(clips.data?.length ?? 0) > 0 && <Dashboard project={project} />}
-          <ClipList project={project} clips={clips} onOpen={(clipId) => navigate({ clipId, frame: 0 })} />
+          <ClipList project={project} clips={clips} onOpen={(clipId) => navigate({ clipId, frame: 0 })} onOpenModels={() => setModelsOpen(true)} />
         </main>
       )}
     </>

@@ -1,0 +1,100 @@
+import { useState, type FormEvent } from 'react'
+import type { ProjectSummary } from '../../../../shared/domain'
+import type { ModelInfo } from '../../../../shared/inference'
+import { plural } from '../../format'
+import { useInferenceSettings, useModels, useStartSegment } from '../../queries/segment'
+import { ErrorNote } from '../ErrorNote'
+import { Modal } from '../Modal'
+import { PROVIDER_LABEL, modelLabel, modelMismatch } from './labels'
+import './segment.css'
+
+/** The model a new job gets by default: the settings' model if it fits, else the first that fits. */
+export function defaultModel(models: ModelInfo[], preferred: string | null, project: ProjectSummary): ModelInfo | undefined {
+  const fits = (m: ModelInfo): boolean => modelMismatch(m, project) === null
+  return models.find((m) => m.id === preferred && fits(m)) ?? models.find(fits)
+}
+
+/**
+ * Starts an auto-segmentation job for some clips (or, with `clipIds` null, the whole project):
+ * which model, and whether frames a person edited are replaced (default: kept).
+ */
+export function AutoSegmentDialog({
+  project,
+  clipIds,
+  title,
+  onClose,
+  onOpenModels
+}: {
+  project: ProjectSummary
+  clipIds: number[] | null
+  title: string
+  onClose: () => void
+  onOpenModels?: () => void
+}) {
+  const models = useModels()
+  const settings = useInferenceSettings()
+  const start = useStartSegment(project.dir)
+  const [chosen, setChosen] = useState<string | null>(null)
+  const [replaceEdits, setReplaceEdits] = useState(false)
+  const list = models.data ?? []
+  const modelId = chosen ?? defaultModel(list, settings.data?.modelId ?? null, project)?.id ?? ''
+  const count = clipIds?.length ?? project.clipCount
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault()
+    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(modelId ? { modelId } : {}), replaceEdits }, { onSuccess: onClose })
+  }
+
+  return (
+    <Modal title={title} onClose={onClose} testId="segment-dialog">
+      <form className="segment-form" onSubmit={submit}>
+        <p className="hint">
+          {plural(count, 'clip')} of {project.name}. The job runs in the background: keep working on other clips, each clip’s masks appear as soon as it is done.
+        </p>
+        <label htmlFor="segment-model">Model</label>
+        {models.isPending && <p className="muted">Reading the models…</p>}
+        <ErrorNote error={models.error} testId="segment-models-error" />
+        {models.data && (
+          <select id="segment-model" value={modelId} onChange={(e) => setChosen(e.target.value)} data-testid="segment-model">
+            {list.length === 0 && <option value="">no model installed</option>}
+            {list.map((m) => {
+              const bad = modelMismatch(m, project)
+              return (
+                <option key={m.id} value={m.id} disabled={bad !== null} title={bad ?? undefined}>
+                  {modelLabel(m)}
+                  {m.inputSize ? ` · ${m.inputSize[0]}×${m.inputSize[1]}` : ''}
+                  {bad ? ` — cannot be used: ${bad}` : ''}
+                </option>
+              )
+            })}
+          </select>
+        )}
+        <label className="checkbox">
+          <input type="checkbox" checked={replaceEdits} onChange={(e) => setReplaceEdits(e.target.checked)} data-testid="segment-replace-edits" /> Replace edits
+          <span className="muted"> — also overwrite frames a person edited, accepted or rejected (off: those are kept; the model’s mask stays available through “Revert to model”)</span>
+        </label>
+        <p className="hint" data-testid="segment-provider">
+          Runs on: {PROVIDER_LABEL[settings.data?.provider ?? 'auto']}
+          {onOpenModels && (
+            <>
+              {' '}
+              ·{' '}
+              <button type="button" className="link" onClick={onOpenModels}>
+                change…
+              </button>
+            </>
+          )}
+        </p>
+        <ErrorNote error={start.error} testId="segment-error" />
+        <div className="actions">
+          <button type="button" className="ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={start.isPending || !modelId || count === 0} data-testid="segment-start">
+            Auto-segment {plural(count, 'clip')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
