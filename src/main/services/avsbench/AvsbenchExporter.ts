@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
-import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
@@ -11,7 +11,9 @@ import { encodePng } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
-import { decodeImagesRgb } from './decodeImages'
+import { decodeImagesToFile, rawFramesFile, type DecodedFrames } from './decodeImages'
+import type { BinaryClipInput, BinaryClipOutput } from './encodeBinaryClip'
+import { logMelCacheFile } from './clipAudio'
 import { ExportWorkerPool } from './ExportWorkerPool'
 import { WriteQueue } from './WriteQueue'
 import {
@@ -273,44 +275,62 @@ export class AvsbenchExporter {
       if (last && last.length < limit && key(last[0]) === key(p)) last.push(p)
       else batches.push([p])
     }
-    const decode = (i: number): Promise<Uint8Array[]> | null => {
-      const b = batches[i]
-      if (!b) return null
-      const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
-      return decodeImagesRgb(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, join(tmp, `.decode-${i}.txt`), signal)
+    // One ffmpeg per batch writes its frames to a temp file; the clips' frames are read from it
+    // where they are encoded (a worker thread), so the pixels never pass through this thread.
+    const rawFiles = new Set<string>()
+    const decoding: Array<Promise<DecodedFrames>> = []
+    const decode = (i: number): Promise<DecodedFrames> => {
+      if (!decoding[i]) {
+        const b = batches[i]
+        const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
+        const listFile = join(tmp, `.decode-${i}.txt`)
+        const raw = rawFramesFile(listFile)
+        rawFiles.add(raw)
+        decoding[i] = decodeImagesToFile(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, listFile, raw, signal).finally(() => rm(listFile, { force: true }))
+        decoding[i].catch(() => undefined)
+      }
+      return decoding[i]
     }
     const pool = this.pool ?? ExportWorkerPool.shared()
-    let next = decode(0)
+    const threaded = pool.threaded
+    type Job = () => Promise<BinaryClipOutput>
+    // With workers, a batch's clips are queued as soon as its frames are decoded, so the workers
+    // go on to the next batch while this thread writes the last one's files.
+    const submitting: Array<Promise<Job[]>> = []
+    const submit = (i: number): Promise<Job[]> => {
+      submitting[i] ??= decode(i).then((decoded) => {
+        let fi = 0
+        return batches[i].map((p) => {
+          const wavFile = join(project.mediaDir, p.clip.audio)
+          const input: BinaryClipInput = {
+            frames: [],
+            framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length },
+            frameWidth: decoded.width,
+            frameHeight: decoded.height,
+            masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
+            audioSamples: p.clip.audioSamples,
+            wavFile,
+            logMelCache: logMelCacheFile(wavFile)
+          }
+          fi += p.frames.length
+          if (!threaded) return () => pool.encode(input)
+          const job = pool.encode(input)
+          job.catch(() => undefined)
+          return () => job
+        })
+      })
+      submitting[i].catch(() => undefined)
+      return submitting[i]
+    }
     try {
       for (let bi = 0; bi < batches.length; bi++) {
-        const pixels = await next!
-        // Decode the next batch in ffmpeg while this one is encoded on the worker threads.
-        next = decode(bi + 1)
-        next?.catch(() => undefined)
-        await rm(join(tmp, `.decode-${bi}.txt`), { force: true })
-        let fi = 0
-        const jobs = batches[bi].map((p) => {
-          const frames = p.frames.map(() => pixels[fi++])
-          const wavFile = join(project.mediaDir, p.clip.audio)
-          const job = readFile(wavFile).then(async (wav) => ({
-            wav,
-            out: await pool.encode({
-              frames,
-              frameWidth: p.frames[0].width,
-              frameHeight: p.frames[0].height,
-              masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
-              wav,
-              audioSamples: p.clip.audioSamples,
-              wavFile
-            })
-          }))
-          job.catch(() => undefined)
-          return job
-        })
+        const jobs = await submit(bi)
+        // Decode the next batch in ffmpeg while this one is encoded.
+        if (bi + 1 < batches.length) void submit(bi + 1)
         for (let ci = 0; ci < jobs.length; ci++) {
           if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
           const p = batches[bi][ci]
-          const { wav, out } = await jobs[ci]
+          const out = await jobs[ci]()
           const { clip, split, category } = p
           const name = clip.name
           const framePath = (k: number): string => (format === 's4' ? s4.frame(split, category, name, k) : ms3.frame(split, name, k))
@@ -320,7 +340,7 @@ export class AvsbenchExporter {
           for (const rel of [framePath(1), maskPath(1), wavOut, pklOut]) await mkdirOnce(dirname(join(tmp, rel)))
           for (let k = 0; k < out.frames.length; k++) await writes.add(join(tmp, framePath(k + 1)), out.frames[k])
           for (const m of out.masks) await writes.add(join(tmp, maskPath(m.k + 1)), m.png)
-          await writes.add(join(tmp, wavOut), wav)
+          await writes.copy(join(project.mediaDir, clip.audio), join(tmp, wavOut))
           await writes.add(join(tmp, pklOut), out.pkl)
           rows.push(format === 's4' ? [name, p.meta.start ?? '0', category, split] : [name, split])
           report.clips++
@@ -330,12 +350,16 @@ export class AvsbenchExporter {
           // Encoding inline (no workers) must still let the main process answer between clips.
           await yieldLoop()
         }
+        const done = await decode(bi)
+        await rm(done.file, { force: true })
+        rawFiles.delete(done.file)
       }
       await writes.flush()
     } finally {
       // Nothing may still be writing when the caller removes the temp folder.
       await writes.settle()
-      await next?.catch(() => undefined)
+      await Promise.allSettled(decoding)
+      await Promise.all([...rawFiles].map((f) => rm(f, { force: true })))
     }
     return rows
   }

@@ -100,8 +100,9 @@ export class ExportWorkerPool {
     const id = this.nextId++
     // Views are cloned with their whole buffer: copy each into its own and hand that over.
     const own = (a: Uint8Array): Uint8Array => new Uint8Array(a)
-    const sent: BinaryClipInput = { ...input, frames: input.frames.map(own), masks: input.masks.map((m) => ({ ...m, data: own(m.data) })), wav: own(input.wav) }
-    const transfer = [...sent.frames, ...sent.masks.map((m) => m.data), sent.wav].map((a) => a.buffer as ArrayBuffer)
+    // (Frames given as `framesFile` and a wav given as `wavFile` are read by the worker itself.)
+    const sent: BinaryClipInput = { ...input, frames: input.frames.map(own), masks: input.masks.map((m) => ({ ...m, data: own(m.data) })), wav: input.wav && own(input.wav) }
+    const transfer = [...sent.frames, ...sent.masks.map((m) => m.data), ...(sent.wav ? [sent.wav] : [])].map((a) => a.buffer as ArrayBuffer)
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot })
       slot.worker.postMessage({ id, input: sent } satisfies ExportWorkerRequest, transfer)

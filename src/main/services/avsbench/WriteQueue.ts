@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { copyFile, writeFile } from 'node:fs/promises'
 
 /**
  * Writes files in the background, a bounded number at a time, so the CPU work of the next file
@@ -11,10 +11,19 @@ export class WriteQueue {
   constructor(private readonly limit = 16) {}
 
   async add(file: string, data: Uint8Array | string): Promise<void> {
+    await this.run(() => writeFile(file, data))
+  }
+
+  /** Copies a file (in the kernel where it can), queued like a write. */
+  async copy(from: string, to: string): Promise<void> {
+    await this.run(() => copyFile(from, to))
+  }
+
+  private async run(op: () => Promise<void>): Promise<void> {
     if (this.failure) throw this.failure
     while (this.pending.size >= this.limit) await Promise.race(this.pending)
     if (this.failure) throw this.failure
-    const p: Promise<void> = writeFile(file, data).then(
+    const p: Promise<void> = op().then(
       () => void this.pending.delete(p),
       (err: unknown) => {
         this.pending.delete(p)

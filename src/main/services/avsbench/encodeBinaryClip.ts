@@ -1,22 +1,31 @@
 // The CPU-heavy part of an S4/MS3 clip export, as a pure function so it can run in a worker thread:
 // frames resized (OpenCV-exact bilinear) and encoded, masks resized (nearest) to {0,255}, the .pkl.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { encodePng, resizeBilinearRGB, resizeNearest } from '../../image/png'
 import { decodeMask } from '../project/maskCodec'
-import { clipLogMelPickle } from './clipAudio'
+import { cachedClipLogMelPickle, clipLogMelPickle } from './clipAudio'
 
 export const EXPORT_SIZE = 224
 
 export interface BinaryClipInput {
-  /** Packed RGB of each frame at frameWidth×frameHeight. */
+  /** Packed RGB of each frame at frameWidth×frameHeight (empty when `framesFile` is given). */
   frames: Uint8Array[]
+  /**
+   * Or: `count` frames packed one after the other in a file from `offset` (the export's decoded
+   * batch), read here, so the pixels never pass through the thread that posts the clip.
+   */
+  framesFile?: { path: string; offset: number; count: number }
   frameWidth: number
   frameHeight: number
   /** Stored masks (deflated label maps) of the annotated frames, by 0-based frame index. */
   masks: Array<{ k: number; data: Uint8Array; width: number; height: number }>
-  wav: Uint8Array
+  /** The clip's wav bytes; when absent they are read from `wavFile`. */
+  wav?: Uint8Array
   audioSamples: number
-  /** Named in error messages. */
+  /** Named in error messages; read when `wav` is absent. */
   wavFile: string
+  /** The clip's log-mel cache file (see clipAudio): used when it matches the wav, else (re)written. */
+  logMelCache?: string
 }
 
 export interface BinaryClipOutput {
@@ -32,11 +41,46 @@ export function binaryMaskPng(labels: Uint8Array, w: number, h: number): Buffer 
   return encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'L', data: small })
 }
 
+// One frame at a time is read into this buffer (per thread), so reading allocates nothing.
+let scratch = new Uint8Array(0)
+
+function readFrames(file: NonNullable<BinaryClipInput['framesFile']>, frameBytes: number, each: (rgb: Uint8Array) => void): void {
+  if (scratch.length < frameBytes) scratch = new Uint8Array(frameBytes)
+  const rgb = scratch.subarray(0, frameBytes)
+  const fd = openSync(file.path, 'r')
+  try {
+    for (let k = 0; k < file.count; k++) {
+      let got = 0
+      while (got < frameBytes) {
+        const n = readSync(fd, rgb, got, frameBytes - got, file.offset + k * frameBytes + got)
+        if (n === 0) throw new Error(`${file.path}: decoded frames end early (frame ${k} of ${file.count})`)
+        got += n
+      }
+      each(rgb)
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
 export function encodeBinaryClip(input: BinaryClipInput): BinaryClipOutput {
-  const frames = input.frames.map((rgb) =>
-    encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: resizeBilinearRGB(rgb, input.frameWidth, input.frameHeight, EXPORT_SIZE, EXPORT_SIZE) })
-  )
+  const { frameWidth: w, frameHeight: h } = input
+  const frames: Uint8Array[] = []
+  const encode = (rgb: Uint8Array): void => {
+    frames.push(encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: resizeBilinearRGB(rgb, w, h, EXPORT_SIZE, EXPORT_SIZE) }))
+  }
+  if (input.framesFile) readFrames(input.framesFile, w * h * 3, encode)
+  else input.frames.forEach(encode)
   const masks = input.masks.map((m) => ({ k: m.k, png: binaryMaskPng(decodeMask(m.data, m.width, m.height), m.width, m.height) }))
-  const pkl = clipLogMelPickle(Buffer.from(input.wav.buffer, input.wav.byteOffset, input.wav.byteLength), input.audioSamples, input.wavFile)
+  const wav = input.wav ? Buffer.from(input.wav.buffer, input.wav.byteOffset, input.wav.byteLength) : readWav(input.wavFile)
+  const pkl = input.logMelCache ? cachedClipLogMelPickle(wav, input.audioSamples, input.wavFile, input.logMelCache) : clipLogMelPickle(wav, input.audioSamples, input.wavFile)
   return { frames, masks, pkl }
+}
+
+function readWav(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new Error(`${file}: cannot read the clip's audio (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
 }
