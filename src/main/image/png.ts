@@ -1,5 +1,6 @@
 // PNG encoder/decoder on node:zlib, and the two resizers export needs (label maps, RGB frames).
 import { constants as zc, deflateSync, inflateSync } from 'node:zlib'
+import { bilinearKernels, type BilinearKernels } from './bilinearWasm'
 
 /** L = 8-bit grey, LA = grey + alpha, P = palette indexes (with `palette`), RGB(A) = 8-bit colour. */
 export type PngMode = 'L' | 'LA' | 'RGB' | 'RGBA' | 'P'
@@ -476,6 +477,8 @@ export function resizeBilinearRGB(rgb: Uint8Array, w: number, h: number, W: numb
   if (w === W && h === H) return rgb.slice()
   if (1 / (W / w) === 2 && 1 / (H / h) === 2) return areaHalve(rgb, w, h, W, H, cn)
   const plan = bilinearPlan(w, h, W, H)
+  const kernels = bilinearKernels()
+  if (kernels) return bilinearSimd(kernels, rgb, w, h, W, H, plan)
   const { i0: ys0, i1: ys1, w0: yw0, w1: yw1 } = plan.y
   const rowLen = W * cn
   const srcRow = w * cn
@@ -511,6 +514,60 @@ export function resizeBilinearRGB(rgb: Uint8Array, w: number, h: number, W: numb
     for (let i = 0; i < rowLen; i++) out[o + i] = (((rowA[i] * b0) >> 16) + ((rowB[i] * b1) >> 16) + 2) >> 2
   }
   return out
+}
+
+const align16 = (n: number): number => (n + 15) & ~15
+
+/**
+ * The same resize with the WebAssembly SIMD kernels (bilinearWasm.ts): the same taps, the same
+ * integer arithmetic and the same row reuse as the TypeScript loops above, so the same bytes.
+ */
+function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number, W: number, H: number, plan: BilinearPlan): Uint8Array {
+  const rowLen = W * 3
+  // vrow works on 16 elements at a time; hrow writes one i32 past its row, loads 8 bytes per tap
+  const padded = align16(rowLen)
+  const rowBytes = (padded + 4) * 4
+  const tables = 0
+  let pA = align16(tables + 16 * W)
+  let pB = pA + rowBytes
+  const src = align16(pB + rowBytes)
+  const out = align16(src + rgb.length + 16)
+  const total = out + H * rowLen + padded + 16
+  const have = k.memory.buffer.byteLength
+  if (total > have) k.memory.grow(Math.ceil((total - have) / 65536))
+  const heap = new Uint8Array(k.memory.buffer)
+  const words = new Int32Array(k.memory.buffer)
+  words.set(plan.xo0, tables / 4)
+  words.set(plan.xo1, tables / 4 + W)
+  words.set(plan.xa0, tables / 4 + 2 * W)
+  words.set(plan.xa1, tables / 4 + 3 * W)
+  heap.set(rgb, src)
+  const [t0, t1, t2, t3] = [tables, tables + 4 * W, tables + 8 * W, tables + 12 * W]
+  const { i0: ys0, i1: ys1, w0: yw0, w1: yw1 } = plan.y
+  const srcRow = w * 3
+  let idxA = -1
+  let idxB = -1
+  for (let dy = 0; dy < H; dy++) {
+    const y0 = ys0[dy]
+    const y1 = ys1[dy]
+    if (idxA !== y0) {
+      if (idxB === y0) {
+        const t = pA
+        pA = pB
+        pB = t
+        idxB = -1
+      } else k.hrow(src + y0 * srcRow, t0, t1, t2, t3, W, pA)
+      idxA = y0
+    }
+    if (idxB !== y1) {
+      if (y1 === y0) heap.copyWithin(pB, pA, pA + rowBytes)
+      else k.hrow(src + y1 * srcRow, t0, t1, t2, t3, W, pB)
+      idxB = y1
+    }
+    // Each output row also writes up to 15 bytes into the next one, which is written after it.
+    k.vrow(pA, pB, out + dy * rowLen, padded, yw0[dy], yw1[dy])
+  }
+  return heap.slice(out, out + H * rowLen)
 }
 
 /** OpenCV INTER_AREA for an exact 2× downscale: rounded mean of each 2×2 block. */

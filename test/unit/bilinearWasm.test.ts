@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { bilinearKernels, setBilinearKernels } from '../../src/main/image/bilinearWasm'
+import { resizeBilinearRGB } from '../../src/main/image/png'
+
+function rand(n: number, seed: number): Uint8Array {
+  const a = new Uint8Array(n)
+  let s = seed >>> 0
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    // saturated runs as well as noise: the extremes are where rounding and clamping differ
+    a[i] = s >>> 31 ? ((s >>> 30) & 1 ? 255 : 0) : (s >>> 16) & 0xff
+  }
+  return a
+}
+
+/** The TypeScript loops (what runs where WebAssembly SIMD is missing). */
+function withoutSimd<T>(fn: () => T): T {
+  const k = bilinearKernels()
+  setBilinearKernels(null)
+  try {
+    return fn()
+  } finally {
+    setBilinearKernels(k)
+  }
+}
+
+describe('bilinear resize: WebAssembly SIMD kernels = TypeScript loops', () => {
+  afterEach(() => setBilinearKernels(undefined))
+
+  test('the kernels compile in Node (so export uses them)', () => {
+    expect(bilinearKernels()).not.toBeNull()
+  })
+
+  test('byte-identical on the export sizes and 200 random size pairs (down, up, 1-pixel, odd widths)', () => {
+    const sizes: Array<[number, number, number, number]> = [
+      [640, 360, 224, 224],
+      [1920, 1080, 224, 224],
+      [96, 72, 224, 224],
+      [224, 224, 360, 240],
+      [1, 1, 4, 3],
+      [300, 2, 16, 5],
+      [3, 1, 1, 1],
+      [2, 1, 4, 1]
+    ]
+    let s = 99
+    const r = (n: number): number => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+      return 1 + (s % n)
+    }
+    for (let i = 0; i < 200; i++) sizes.push([r(300), r(200), r(260), r(260)])
+    const diffs: string[] = []
+    sizes.forEach(([w, h, W, H], i) => {
+      const src = rand(w * h * 3, 1000 + i)
+      const simd = resizeBilinearRGB(src, w, h, W, H)
+      const ts = withoutSimd(() => resizeBilinearRGB(src, w, h, W, H))
+      if (!Buffer.from(simd).equals(Buffer.from(ts))) diffs.push(`${w}×${h} → ${W}×${H}`)
+    })
+    expect(diffs).toEqual([])
+  })
+
+  test('results do not depend on what the previous call left in the kernel memory', () => {
+    const big = rand(1280 * 720 * 3, 5)
+    const small = rand(40 * 30 * 3, 6)
+    const first = resizeBilinearRGB(small, 40, 30, 224, 224)
+    resizeBilinearRGB(big, 1280, 720, 224, 224)
+    expect(Buffer.from(resizeBilinearRGB(small, 40, 30, 224, 224)).equals(Buffer.from(first))).toBe(true)
+  })
+})
