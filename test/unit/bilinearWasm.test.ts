@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { bilinearKernels, setBilinearKernels } from '../../src/main/image/bilinearWasm'
-import { resizeBilinearRGB } from '../../src/main/image/png'
+import { resizeBilinearRGB, resizeBilinearRGBTransient, resizeNearest, resizeNearestMapped } from '../../src/main/image/png'
 
 function rand(n: number, seed: number): Uint8Array {
   const a = new Uint8Array(n)
@@ -65,4 +65,33 @@ describe('bilinear resize: WebAssembly SIMD kernels = TypeScript loops', () => {
     resizeBilinearRGB(big, 1280, 720, 224, 224)
     expect(Buffer.from(resizeBilinearRGB(small, 40, 30, 224, 224)).equals(Buffer.from(first))).toBe(true)
   })
+})
+
+test('the transient resize gives the same bytes, valid until the next resize', () => {
+  const a = rand(640 * 360 * 3, 11)
+  const b = rand(640 * 360 * 3, 12)
+  const want = resizeBilinearRGB(a, 640, 360, 224, 224)
+  const view = resizeBilinearRGBTransient(a, 640, 360, 224, 224)
+  expect(Buffer.from(view).equals(Buffer.from(want))).toBe(true)
+  const kept = resizeBilinearRGB(a, 640, 360, 224, 224)
+  expect(Buffer.from(resizeBilinearRGBTransient(b, 640, 360, 224, 224)).equals(Buffer.from(resizeBilinearRGB(b, 640, 360, 224, 224)))).toBe(true)
+  // the copying resize is not affected by later calls
+  expect(Buffer.from(kept).equals(Buffer.from(want))).toBe(true)
+})
+
+test('resizeNearestMapped = resizeNearest then the lookup table', () => {
+  const lut = new Uint8Array(256).fill(255, 1)
+  const sizes: Array<[number, number, number, number]> = [
+    [640, 360, 224, 224],
+    [96, 72, 224, 224],
+    [7, 5, 224, 224],
+    [224, 224, 224, 224],
+    [1, 1, 3, 2]
+  ]
+  for (const [w, h, W, H] of sizes) {
+    const labels = rand(w * h, w + h).map((v) => v % 3)
+    const want = resizeNearest(labels, w, h, W, H).map((v) => lut[v])
+    expect(Buffer.from(resizeNearestMapped(labels, w, h, W, H, lut)).equals(Buffer.from(want)), `${w}×${h} → ${W}×${H}`).toBe(true)
+  }
+  expect(() => resizeNearestMapped(new Uint8Array(4), 2, 2, 3, 3, new Uint8Array(2))).toThrow(RangeError)
 })

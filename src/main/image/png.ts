@@ -354,6 +354,25 @@ export function resizeNearest(labels: Uint8Array, w: number, h: number, W: numbe
   return out
 }
 
+/**
+ * `resizeNearest` with each value passed through `lut` in the same pass (e.g. labels → 0/255),
+ * the same pixels as `resizeNearest(...).map((v) => lut[v])`.
+ */
+export function resizeNearestMapped(labels: Uint8Array, w: number, h: number, W: number, H: number, lut: Uint8Array): Uint8Array {
+  if (labels.length !== w * h) throw new RangeError(`resizeNearest: ${w}×${h} needs ${w * h} values, got ${labels.length}`)
+  if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeNearest: sizes must be positive')
+  if (lut.length < 256) throw new RangeError('resizeNearestMapped: the lookup table needs 256 entries')
+  const xs = nearestIndex(w, W)
+  const ys = nearestIndex(h, H)
+  const out = new Uint8Array(W * H)
+  for (let y = 0; y < H; y++) {
+    const src = ys[y] * w
+    const o = y * W
+    for (let x = 0; x < W; x++) out[o + x] = lut[labels[src + xs[x]]]
+  }
+  return out
+}
+
 function nearestIndex(n: number, N: number): Int32Array {
   const scale = n / N
   const idx = new Int32Array(N)
@@ -471,6 +490,18 @@ function bilinearRow(src: Uint8Array, base: number, p: BilinearPlan, dst: Int32A
  * pair of sizes), then each output row is the fixed-point blend of two filtered rows.
  */
 export function resizeBilinearRGB(rgb: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  return resizeBilinear(rgb, w, h, W, H, true)
+}
+
+/**
+ * `resizeBilinearRGB` without the copy out of the SIMD kernels' memory: the result may be a view
+ * that the next resize on this thread overwrites, so use it (e.g. encode it) before resizing again.
+ */
+export function resizeBilinearRGBTransient(rgb: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  return resizeBilinear(rgb, w, h, W, H, false)
+}
+
+function resizeBilinear(rgb: Uint8Array, w: number, h: number, W: number, H: number, copy: boolean): Uint8Array {
   const cn = 3
   if (rgb.length !== w * h * cn) throw new RangeError(`resizeBilinearRGB: ${w}×${h} RGB needs ${w * h * cn} bytes, got ${rgb.length}`)
   if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeBilinearRGB: sizes must be positive')
@@ -478,7 +509,7 @@ export function resizeBilinearRGB(rgb: Uint8Array, w: number, h: number, W: numb
   if (1 / (W / w) === 2 && 1 / (H / h) === 2) return areaHalve(rgb, w, h, W, H, cn)
   const plan = bilinearPlan(w, h, W, H)
   const kernels = bilinearKernels()
-  if (kernels) return bilinearSimd(kernels, rgb, w, h, W, H, plan)
+  if (kernels) return bilinearSimd(kernels, rgb, w, h, W, H, plan, copy)
   const { i0: ys0, i1: ys1, w0: yw0, w1: yw1 } = plan.y
   const rowLen = W * cn
   const srcRow = w * cn
@@ -522,7 +553,7 @@ const align16 = (n: number): number => (n + 15) & ~15
  * The same resize with the WebAssembly SIMD kernels (bilinearWasm.ts): the same taps, the same
  * integer arithmetic and the same row reuse as the TypeScript loops above, so the same bytes.
  */
-function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number, W: number, H: number, plan: BilinearPlan): Uint8Array {
+function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number, W: number, H: number, plan: BilinearPlan, copy: boolean): Uint8Array {
   const rowLen = W * 3
   // vrow works on 16 elements at a time; hrow writes one i32 past its row, loads 8 bytes per tap
   const padded = align16(rowLen)
@@ -567,7 +598,7 @@ function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number,
     // Each output row also writes up to 15 bytes into the next one, which is written after it.
     k.vrow(pA, pB, out + dy * rowLen, padded, yw0[dy], yw1[dy])
   }
-  return heap.slice(out, out + H * rowLen)
+  return copy ? heap.slice(out, out + H * rowLen) : heap.subarray(out, out + H * rowLen)
 }
 
 /** OpenCV INTER_AREA for an exact 2× downscale: rounded mean of each 2×2 block. */

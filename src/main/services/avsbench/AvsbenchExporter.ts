@@ -40,8 +40,12 @@ export { EXPORT_SIZE } from './encodeBinaryClip'
 export { PKL_SHAPE, clipLogMelPickle } from './clipAudio'
 /** Clips without a split get one from this ratio (train, val, test) unless the caller gives one. */
 export const DEFAULT_SPLIT_RATIO: [number, number, number] = [0.7, 0.15, 0.15]
-const BATCH_CLIPS = 16
-const BATCH_BYTES = 64 * 1024 * 1024
+// Decoded frames wait in a temp file (shared memory), not in the heap: at most two batches at a
+// time. Each batch costs one ffmpeg start, which on a busy machine takes tens of milliseconds of
+// this thread, so batches are large; the first is small, so encoding starts early.
+const FIRST_BATCH_CLIPS = 4
+const BATCH_CLIPS = 32
+const BATCH_BYTES = 128 * 1024 * 1024
 
 export interface ExportOptions {
   format: AvsFormat
@@ -269,9 +273,9 @@ export class AvsbenchExporter {
     const key = (q: PlannedClip): string => `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`
     for (const p of plan) {
       const last = batches[batches.length - 1]
-      // At most ~64 MB of decoded frames per batch, whatever the source resolution.
+      // At most ~128 MB of decoded frames per batch, whatever the source resolution.
       const perClip = p.frames.length * p.frames[0].width * p.frames[0].height * 3
-      const limit = Math.max(1, Math.min(BATCH_CLIPS, Math.floor(BATCH_BYTES / perClip)))
+      const limit = Math.max(1, Math.min(batches.length <= 1 ? FIRST_BATCH_CLIPS : BATCH_CLIPS, Math.floor(BATCH_BYTES / perClip)))
       if (last && last.length < limit && key(last[0]) === key(p)) last.push(p)
       else batches.push([p])
     }

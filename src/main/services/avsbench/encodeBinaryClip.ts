@@ -1,7 +1,7 @@
 // The CPU-heavy part of an S4/MS3 clip export, as a pure function so it can run in a worker thread:
 // frames resized (OpenCV-exact bilinear) and encoded, masks resized (nearest) to {0,255}, the .pkl.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
-import { encodePng, resizeBilinearRGB, resizeNearest } from '../../image/png'
+import { encodePng, resizeBilinearRGBTransient, resizeNearestMapped } from '../../image/png'
 import { decodeMask } from '../project/maskCodec'
 import { cachedClipLogMelPickle, clipLogMelPickle } from './clipAudio'
 
@@ -36,10 +36,12 @@ export interface BinaryClipOutput {
 
 /** Label map (0 = background) at w×h → 224×224 `L` PNG with exactly 0 and 255. */
 export function binaryMaskPng(labels: Uint8Array, w: number, h: number): Buffer {
-  const small = resizeNearest(labels, w, h, EXPORT_SIZE, EXPORT_SIZE)
-  for (let i = 0; i < small.length; i++) small[i] = small[i] ? 255 : 0
+  const small = resizeNearestMapped(labels, w, h, EXPORT_SIZE, EXPORT_SIZE, FOREGROUND_255)
   return encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'L', data: small })
 }
+
+/** Label → mask value: background 0, any class 255. */
+const FOREGROUND_255 = new Uint8Array(256).fill(255, 1)
 
 // One frame at a time is read into this buffer (per thread), so reading allocates nothing.
 let scratch = new Uint8Array(0)
@@ -67,7 +69,8 @@ export function encodeBinaryClip(input: BinaryClipInput): BinaryClipOutput {
   const { frameWidth: w, frameHeight: h } = input
   const frames: Uint8Array[] = []
   const encode = (rgb: Uint8Array): void => {
-    frames.push(encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: resizeBilinearRGB(rgb, w, h, EXPORT_SIZE, EXPORT_SIZE) }))
+    // encoded at once: the resized pixels may live in memory the next resize reuses
+    frames.push(encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: resizeBilinearRGBTransient(rgb, w, h, EXPORT_SIZE, EXPORT_SIZE) }))
   }
   if (input.framesFile) readFrames(input.framesFile, w * h * 3, encode)
   else input.frames.forEach(encode)
