@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { bilinearKernels, setBilinearKernels } from '../../src/main/image/bilinearWasm'
-import { resizeBilinearRGB, resizeBilinearRGBTransient, resizeNearest, resizeNearestMapped } from '../../src/main/image/png'
+import { resizeBilinearRGB, resizeBilinearRGBFilled, resizeBilinearRGBTransient, resizeNearest, resizeNearestMapped } from '../../src/main/image/png'
 
 function rand(n: number, seed: number): Uint8Array {
   const a = new Uint8Array(n)
@@ -94,4 +94,23 @@ test('resizeNearestMapped = resizeNearest then the lookup table', () => {
     expect(Buffer.from(resizeNearestMapped(labels, w, h, W, H, lut)).equals(Buffer.from(want)), `${w}×${h} → ${W}×${H}`).toBe(true)
   }
   expect(() => resizeNearestMapped(new Uint8Array(4), 2, 2, 3, 3, new Uint8Array(2))).toThrow(RangeError)
+})
+
+test('resizing a frame filled in place (read into the kernel memory) gives the same bytes, with and without SIMD', () => {
+  const sizes: Array<[number, number, number, number]> = [
+    [640, 360, 224, 224],
+    [448, 448, 224, 224], // exact 2×: INTER_AREA
+    [224, 224, 224, 224], // same size
+    [37, 23, 224, 224]
+  ]
+  for (const [w, h, W, H] of sizes) {
+    const src = rand(w * h * 3, w * 7 + h)
+    const want = resizeBilinearRGB(src, w, h, W, H)
+    const fill = (dst: Uint8Array): void => {
+      expect(dst.length).toBe(w * h * 3)
+      dst.set(src)
+    }
+    expect(Buffer.from(resizeBilinearRGBFilled(fill, w, h, W, H)).equals(Buffer.from(want)), `${w}×${h}`).toBe(true)
+    expect(Buffer.from(withoutSimd(() => resizeBilinearRGBFilled(fill, w, h, W, H))).equals(Buffer.from(want)), `${w}×${h} without SIMD`).toBe(true)
+  }
 })

@@ -501,6 +501,21 @@ export function resizeBilinearRGBTransient(rgb: Uint8Array, w: number, h: number
   return resizeBilinear(rgb, w, h, W, H, false)
 }
 
+/**
+ * `resizeBilinearRGBTransient` of a w×h RGB frame that `fill` writes into the buffer it is given
+ * (w·h·3 bytes, e.g. read from a file): with the SIMD kernels, straight into their memory.
+ */
+export function resizeBilinearRGBFilled(fill: (rgb: Uint8Array) => void, w: number, h: number, W: number, H: number): Uint8Array {
+  if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeBilinearRGB: sizes must be positive')
+  const kernels = bilinearKernels()
+  if (!kernels || (w === W && h === H) || (1 / (W / w) === 2 && 1 / (H / h) === 2)) {
+    const rgb = new Uint8Array(w * h * 3)
+    fill(rgb)
+    return resizeBilinear(rgb, w, h, W, H, false)
+  }
+  return bilinearSimd(kernels, fill, w, h, W, H, bilinearPlan(w, h, W, H), false)
+}
+
 function resizeBilinear(rgb: Uint8Array, w: number, h: number, W: number, H: number, copy: boolean): Uint8Array {
   const cn = 3
   if (rgb.length !== w * h * cn) throw new RangeError(`resizeBilinearRGB: ${w}×${h} RGB needs ${w * h * cn} bytes, got ${rgb.length}`)
@@ -553,7 +568,7 @@ const align16 = (n: number): number => (n + 15) & ~15
  * The same resize with the WebAssembly SIMD kernels (bilinearWasm.ts): the same taps, the same
  * integer arithmetic and the same row reuse as the TypeScript loops above, so the same bytes.
  */
-function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number, W: number, H: number, plan: BilinearPlan, copy: boolean): Uint8Array {
+function bilinearSimd(k: BilinearKernels, input: Uint8Array | ((rgb: Uint8Array) => void), w: number, h: number, W: number, H: number, plan: BilinearPlan, copy: boolean): Uint8Array {
   const rowLen = W * 3
   // vrow works on 16 elements at a time; hrow writes one i32 past its row, loads 8 bytes per tap
   const padded = align16(rowLen)
@@ -562,7 +577,8 @@ function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number,
   let pA = align16(tables + 16 * W)
   let pB = pA + rowBytes
   const src = align16(pB + rowBytes)
-  const out = align16(src + rgb.length + 16)
+  const srcBytes = w * h * 3
+  const out = align16(src + srcBytes + 16)
   const total = out + H * rowLen + padded + 16
   const have = k.memory.buffer.byteLength
   if (total > have) k.memory.grow(Math.ceil((total - have) / 65536))
@@ -572,7 +588,8 @@ function bilinearSimd(k: BilinearKernels, rgb: Uint8Array, w: number, h: number,
   words.set(plan.xo1, tables / 4 + W)
   words.set(plan.xa0, tables / 4 + 2 * W)
   words.set(plan.xa1, tables / 4 + 3 * W)
-  heap.set(rgb, src)
+  if (typeof input === 'function') input(heap.subarray(src, src + srcBytes))
+  else heap.set(input, src)
   const [t0, t1, t2, t3] = [tables, tables + 4 * W, tables + 8 * W, tables + 12 * W]
   const { i0: ys0, i1: ys1, w0: yw0, w1: yw1 } = plan.y
   const srcRow = w * 3

@@ -1,7 +1,7 @@
 // The CPU-heavy part of an S4/MS3 clip export, as a pure function so it can run in a worker thread:
 // frames resized (OpenCV-exact bilinear) and encoded, masks resized (nearest) to {0,255}, the .pkl.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
-import { encodePng, resizeBilinearRGBTransient, resizeNearestMapped } from '../../image/png'
+import { encodePng, resizeBilinearRGBFilled, resizeBilinearRGBTransient, resizeNearestMapped } from '../../image/png'
 import { decodeMask } from '../project/maskCodec'
 import { cachedClipLogMelPickle, clipLogMelPickle } from './clipAudio'
 
@@ -43,22 +43,19 @@ export function binaryMaskPng(labels: Uint8Array, w: number, h: number): Buffer 
 /** Label → mask value: background 0, any class 255. */
 const FOREGROUND_255 = new Uint8Array(256).fill(255, 1)
 
-// One frame at a time is read into this buffer (per thread), so reading allocates nothing.
-let scratch = new Uint8Array(0)
-
-function readFrames(file: NonNullable<BinaryClipInput['framesFile']>, frameBytes: number, each: (rgb: Uint8Array) => void): void {
-  if (scratch.length < frameBytes) scratch = new Uint8Array(frameBytes)
-  const rgb = scratch.subarray(0, frameBytes)
+/** Reads `count` frames of `frameBytes` from the decoded batch file, each into the buffer `each` gets filled. */
+function readFrames(file: NonNullable<BinaryClipInput['framesFile']>, frameBytes: number, each: (fill: (dst: Uint8Array) => void) => void): void {
   const fd = openSync(file.path, 'r')
   try {
     for (let k = 0; k < file.count; k++) {
-      let got = 0
-      while (got < frameBytes) {
-        const n = readSync(fd, rgb, got, frameBytes - got, file.offset + k * frameBytes + got)
-        if (n === 0) throw new Error(`${file.path}: decoded frames end early (frame ${k} of ${file.count})`)
-        got += n
-      }
-      each(rgb)
+      each((dst) => {
+        let got = 0
+        while (got < frameBytes) {
+          const n = readSync(fd, dst, got, frameBytes - got, file.offset + k * frameBytes + got)
+          if (n === 0) throw new Error(`${file.path}: decoded frames end early (frame ${k} of ${file.count})`)
+          got += n
+        }
+      })
     }
   } finally {
     closeSync(fd)
@@ -68,12 +65,11 @@ function readFrames(file: NonNullable<BinaryClipInput['framesFile']>, frameBytes
 export function encodeBinaryClip(input: BinaryClipInput): BinaryClipOutput {
   const { frameWidth: w, frameHeight: h } = input
   const frames: Uint8Array[] = []
-  const encode = (rgb: Uint8Array): void => {
-    // encoded at once: the resized pixels may live in memory the next resize reuses
-    frames.push(encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: resizeBilinearRGBTransient(rgb, w, h, EXPORT_SIZE, EXPORT_SIZE) }))
-  }
-  if (input.framesFile) readFrames(input.framesFile, w * h * 3, encode)
-  else input.frames.forEach(encode)
+  // Each frame is encoded at once: the resized pixels may live in memory the next resize reuses.
+  const encode = (small: Uint8Array): void => void frames.push(encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: small }))
+  // Frames from the batch file are read straight into the resize kernels' memory.
+  if (input.framesFile) readFrames(input.framesFile, w * h * 3, (fill) => encode(resizeBilinearRGBFilled(fill, w, h, EXPORT_SIZE, EXPORT_SIZE)))
+  else for (const rgb of input.frames) encode(resizeBilinearRGBTransient(rgb, w, h, EXPORT_SIZE, EXPORT_SIZE))
   const masks = input.masks.map((m) => ({ k: m.k, png: binaryMaskPng(decodeMask(m.data, m.width, m.height), m.width, m.height) }))
   const wav = input.wav ? Buffer.from(input.wav.buffer, input.wav.byteOffset, input.wav.byteLength) : readWav(input.wavFile)
   const pkl = input.logMelCache ? cachedClipLogMelPickle(wav, input.audioSamples, input.wavFile, input.logMelCache) : clipLogMelPickle(wav, input.audioSamples, input.wavFile)
