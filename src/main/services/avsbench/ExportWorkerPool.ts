@@ -19,10 +19,13 @@ function spawnWorker(): Worker | null {
 
 let sharedPool: ExportWorkerPool | undefined
 
-// Measured on 2 busy cores: one worker was 1.5× slower than encoding inline (copies, contention).
+// Workers read their clip's frames and wav themselves, so a clip costs this thread one small
+// message each way. Measured on 2 busy cores (npm run bench export, same runs): one worker
+// 2.83×/2.61×/2.57× the floor vs 4.23×/3.09×/2.78× inline; so on 2–3 cores one worker (the
+// main thread writes files, ffmpeg decodes), inline only on a single core.
 function defaultPoolSize(): number {
   const cores = availableParallelism()
-  return cores >= 4 ? Math.min(4, cores - 2) : 0
+  return cores >= 4 ? Math.min(4, cores - 2) : cores >= 2 ? 1 : 0
 }
 
 interface Slot {
@@ -40,7 +43,7 @@ export class ExportWorkerPool {
   private readonly pending = new Map<number, { resolve: (o: BinaryClipOutput) => void; reject: (e: Error) => void; slot: Slot }>()
   readonly size: number
 
-  /** Default: up to 4 workers, leaving two cores to the main thread and ffmpeg; none (inline) on machines with fewer than 4. */
+  /** Default: up to 4 workers, leaving two cores to the main thread and ffmpeg; one on 2–3 cores; none (inline) on one core. */
   constructor(size = defaultPoolSize()) {
     this.size = size
   }
