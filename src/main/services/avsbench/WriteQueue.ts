@@ -1,4 +1,9 @@
-import { copyFile, writeFile } from 'node:fs/promises'
+import { copyFile, writeFile } from 'node:fs'
+
+// The callback API: no FileHandle per file (fs/promises opens one, with its own promises and
+// finaliser), which measured 10–40% less CPU for an export's thousands of small files.
+const write = (file: string, data: Uint8Array | string): Promise<void> => new Promise((resolve, reject) => writeFile(file, data, (err) => (err ? reject(err) : resolve())))
+const copy = (from: string, to: string): Promise<void> => new Promise((resolve, reject) => copyFile(from, to, (err) => (err ? reject(err) : resolve())))
 
 /**
  * Writes files in the background, a bounded number at a time, so the CPU work of the next file
@@ -11,12 +16,12 @@ export class WriteQueue {
   constructor(private readonly limit = 16) {}
 
   async add(file: string, data: Uint8Array | string): Promise<void> {
-    await this.run(() => writeFile(file, data))
+    await this.run(() => write(file, data))
   }
 
   /** Copies a file (in the kernel where it can), queued like a write. */
   async copy(from: string, to: string): Promise<void> {
-    await this.run(() => copyFile(from, to))
+    await this.run(() => copy(from, to))
   }
 
   private async run(op: () => Promise<void>): Promise<void> {
