@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
-import { access, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
@@ -12,7 +12,7 @@ import type { OpenProject } from '../project/ProjectService'
 import type { StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
 import { decodeImagesToFile, rawFramesFile, type DecodedFrames } from './decodeImages'
-import type { BinaryClipInput, BinaryClipOutput } from './encodeBinaryClip'
+import { EXPORT_SIZE as EXPORT_FRAME_SIZE, type BinaryClipInput, type BinaryClipOutput } from './encodeBinaryClip'
 import { logMelCacheFile } from './clipAudio'
 import { ExportWorkerPool } from './ExportWorkerPool'
 import { WriteQueue } from './WriteQueue'
@@ -118,6 +118,42 @@ function labelsRgbPng(labels: Uint8Array, w: number, h: number): Buffer {
 
 function labelsSemanticPng(labels: Uint8Array, w: number, h: number): Buffer {
   return encodePng({ width: w, height: h, mode: 'P', data: labels, palette: SEMANTIC_PALETTE })
+}
+
+/**
+ * Whether a PNG file is exactly what an S4/MS3 frame must be: 224×224, 8-bit RGB, not interlaced
+ * (read from its IHDR chunk, the first in every PNG).
+ */
+async function isExportFramePng(file: string): Promise<boolean> {
+  const fh = await open(file, 'r').catch(() => null)
+  if (!fh) return false
+  try {
+    const head = Buffer.alloc(29)
+    const { bytesRead } = await fh.read(head, 0, 29, 0)
+    return (
+      bytesRead === 29 &&
+      head.readUInt32BE(0) === 0x89504e47 &&
+      head.readUInt32BE(4) === 0x0d0a1a0a &&
+      head.toString('latin1', 12, 16) === 'IHDR' &&
+      head.readUInt32BE(16) === EXPORT_FRAME_SIZE &&
+      head.readUInt32BE(20) === EXPORT_FRAME_SIZE &&
+      head[24] === 8 &&
+      head[25] === 2 &&
+      head[28] === 0
+    )
+  } finally {
+    await fh.close()
+  }
+}
+
+/** The clips all of whose frames are S4/MS3 frame PNGs already. */
+async function framesAsIs(mediaDir: string, plan: PlannedClip[]): Promise<Set<PlannedClip>> {
+  const out = new Set<PlannedClip>()
+  for (const p of plan) {
+    if (!p.frames.every((f) => f.width === EXPORT_FRAME_SIZE && f.height === EXPORT_FRAME_SIZE && extname(f.image).toLowerCase() === '.png')) continue
+    if ((await Promise.all(p.frames.map((f) => isExportFramePng(join(mediaDir, f.image))))).every(Boolean)) out.add(p)
+  }
+  return out
 }
 
 /** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
@@ -268,9 +304,12 @@ export class AvsbenchExporter {
       await mkdir(dir, { recursive: true })
       made.add(dir)
     }
+    // Clips whose frames are 224×224 RGB PNGs already (an imported AVSBench release) keep them as
+    // they are: the files are copied, not decoded, resized to the same size and encoded again.
+    const asIs = await framesAsIs(project.mediaDir, plan)
     // Batches of clips whose frames share codec and size: one ffmpeg decodes a whole batch.
     const batches: PlannedClip[][] = []
-    const key = (q: PlannedClip): string => `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`
+    const key = (q: PlannedClip): string => (asIs.has(q) ? 'as-is' : `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`)
     for (const p of plan) {
       const last = batches[batches.length - 1]
       // At most ~128 MB of decoded frames per batch, whatever the source resolution.
@@ -282,8 +321,9 @@ export class AvsbenchExporter {
     // One ffmpeg per batch writes its frames to a temp file; the clips' frames are read from it
     // where they are encoded (a worker thread), so the pixels never pass through this thread.
     const rawFiles = new Set<string>()
-    const decoding: Array<Promise<DecodedFrames>> = []
-    const decode = (i: number): Promise<DecodedFrames> => {
+    const decoding: Array<Promise<DecodedFrames | null>> = []
+    const decode = (i: number): Promise<DecodedFrames | null> => {
+      if (!decoding[i] && asIs.has(batches[i][0])) decoding[i] = Promise.resolve(null)
       if (!decoding[i]) {
         const b = batches[i]
         const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
@@ -308,9 +348,10 @@ export class AvsbenchExporter {
           const wavFile = join(project.mediaDir, p.clip.audio)
           const input: BinaryClipInput = {
             frames: [],
-            framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length },
-            frameWidth: decoded.width,
-            frameHeight: decoded.height,
+            // no frames to encode for a clip whose frames are copied as they are
+            ...(decoded ? { framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length } } : {}),
+            frameWidth: p.frames[0].width,
+            frameHeight: p.frames[0].height,
             masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
             audioSamples: p.clip.audioSamples,
             wavFile,
@@ -342,7 +383,8 @@ export class AvsbenchExporter {
           const wavOut = format === 's4' ? s4.wav(split, category, name) : ms3.wav(split, name)
           const pklOut = format === 's4' ? s4.pkl(split, category, name) : ms3.pkl(split, name)
           for (const rel of [framePath(1), maskPath(1), wavOut, pklOut]) await mkdirOnce(dirname(join(tmp, rel)))
-          for (let k = 0; k < out.frames.length; k++) await writes.add(join(tmp, framePath(k + 1)), out.frames[k])
+          if (asIs.has(p)) for (let k = 0; k < p.frames.length; k++) await writes.copy(join(project.mediaDir, p.frames[k].image), join(tmp, framePath(k + 1)))
+          else for (let k = 0; k < out.frames.length; k++) await writes.add(join(tmp, framePath(k + 1)), out.frames[k])
           for (const m of out.masks) await writes.add(join(tmp, maskPath(m.k + 1)), m.png)
           await writes.copy(join(project.mediaDir, clip.audio), join(tmp, wavOut))
           await writes.add(join(tmp, pklOut), out.pkl)
@@ -355,8 +397,10 @@ export class AvsbenchExporter {
           await yieldLoop()
         }
         const done = await decode(bi)
-        await rm(done.file, { force: true })
-        rawFiles.delete(done.file)
+        if (done) {
+          await rm(done.file, { force: true })
+          rawFiles.delete(done.file)
+        }
       }
       await writes.flush()
     } finally {
