@@ -1,5 +1,6 @@
 // PNG encoder/decoder on node:zlib, and the two resizers export needs (label maps, RGB frames).
 import { constants as zc, deflateSync, inflateSync } from 'node:zlib'
+import { bilinearKernels, type BilinearKernels } from './bilinearWasm'
 
 /** L = 8-bit grey, LA = grey + alpha, P = palette indexes (with `palette`), RGB(A) = 8-bit colour. */
 export type PngMode = 'L' | 'LA' | 'RGB' | 'RGBA' | 'P'
@@ -353,6 +354,25 @@ export function resizeNearest(labels: Uint8Array, w: number, h: number, W: numbe
   return out
 }
 
+/**
+ * `resizeNearest` with each value passed through `lut` in the same pass (e.g. labels → 0/255),
+ * the same pixels as `resizeNearest(...).map((v) => lut[v])`.
+ */
+export function resizeNearestMapped(labels: Uint8Array, w: number, h: number, W: number, H: number, lut: Uint8Array): Uint8Array {
+  if (labels.length !== w * h) throw new RangeError(`resizeNearest: ${w}×${h} needs ${w * h} values, got ${labels.length}`)
+  if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeNearest: sizes must be positive')
+  if (lut.length < 256) throw new RangeError('resizeNearestMapped: the lookup table needs 256 entries')
+  const xs = nearestIndex(w, W)
+  const ys = nearestIndex(h, H)
+  const out = new Uint8Array(W * H)
+  for (let y = 0; y < H; y++) {
+    const src = ys[y] * w
+    const o = y * W
+    for (let x = 0; x < W; x++) out[o + x] = lut[labels[src + xs[x]]]
+  }
+  return out
+}
+
 function nearestIndex(n: number, N: number): Int32Array {
   const scale = n / N
   const idx = new Int32Array(N)
@@ -373,103 +393,229 @@ function roundHalfEven(v: number): number {
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
 
+/** Source taps of one axis, as OpenCV's INTER_LINEAR computes them: index and 11-bit weights. */
+interface LinearTaps {
+  /** First source index per destination index (clamped at the borders). */
+  i0: Int32Array
+  /** Second source index (equal to i0 where the second weight is 0). */
+  i1: Int32Array
+  w0: Int32Array
+  w1: Int32Array
+}
+
+/**
+ * OpenCV treats the axes differently at the borders: horizontally a tap outside the image becomes
+ * weight (2048, 0) on the edge pixel; vertically the weights stay and the rows are clamped.
+ */
+function linearTaps(n: number, N: number, axis: 'x' | 'y'): LinearTaps {
+  const scale = 1 / (N / n)
+  const i0 = new Int32Array(N)
+  const i1 = new Int32Array(N)
+  const w0 = new Int32Array(N)
+  const w1 = new Int32Array(N)
+  for (let d = 0; d < N; d++) {
+    let f = Math.fround((d + 0.5) * scale - 0.5)
+    let s = Math.floor(f)
+    f = Math.fround(f - s)
+    if (axis === 'x') {
+      if (s < 0) {
+        f = 0
+        s = 0
+      }
+      if (s >= n - 1) {
+        f = 0
+        s = n - 1
+      }
+    }
+    w0[d] = roundHalfEven(Math.fround(1 - f) * COEF_SCALE)
+    w1[d] = roundHalfEven(f * COEF_SCALE)
+    if (axis === 'x') {
+      i0[d] = s
+      i1[d] = w1[d] === 0 ? s : s + 1
+    } else {
+      i0[d] = Math.min(Math.max(s, 0), n - 1)
+      i1[d] = Math.min(Math.max(s + 1, 0), n - 1)
+    }
+  }
+  return { i0, i1, w0, w1 }
+}
+
+/** Horizontal taps (byte offsets of the two source pixels) and vertical taps of one size pair. */
+interface BilinearPlan {
+  xo0: Int32Array
+  xo1: Int32Array
+  xa0: Int32Array
+  xa1: Int32Array
+  y: LinearTaps
+}
+
+// Exports resize every frame of a batch between the same two sizes: the taps are made once.
+const bilinearPlans = new Map<string, BilinearPlan>()
+
+function bilinearPlan(w: number, h: number, W: number, H: number): BilinearPlan {
+  const key = `${w}x${h}:${W}x${H}`
+  let plan = bilinearPlans.get(key)
+  if (plan) return plan
+  const x = linearTaps(w, W, 'x')
+  plan = { xo0: x.i0.map((i) => i * 3), xo1: x.i1.map((i) => i * 3), xa0: x.w0, xa1: x.w1, y: linearTaps(h, H, 'y') }
+  if (bilinearPlans.size >= 16) bilinearPlans.clear()
+  bilinearPlans.set(key, plan)
+  return plan
+}
+
+/**
+ * Horizontal pass of the RGB source row at `base` into `dst`, each sum already shifted right by 4
+ * as OpenCV's SIMD vertical pass takes it (sums are non-negative, so >> 4 is the exact floor).
+ */
+function bilinearRow(src: Uint8Array, base: number, p: BilinearPlan, dst: Int32Array): void {
+  const { xo0, xo1, xa0, xa1 } = p
+  const W = xo0.length
+  for (let dx = 0, o = 0; dx < W; dx++, o += 3) {
+    const s0 = base + xo0[dx]
+    const s1 = base + xo1[dx]
+    const a0 = xa0[dx]
+    const a1 = xa1[dx]
+    dst[o] = (src[s0] * a0 + src[s1] * a1) >> 4
+    dst[o + 1] = (src[s0 + 1] * a0 + src[s1 + 1] * a1) >> 4
+    dst[o + 2] = (src[s0 + 2] * a0 + src[s1 + 2] * a1) >> 4
+  }
+}
+
 /**
  * Bilinear resize of packed RGB (3 bytes per pixel), as `cv2.resize(img, (W, H))` with the default
  * INTER_LINEAR on uint8: half-pixel centres, edge clamping, OpenCV's 11-bit fixed-point weights and
  * rounding (its SIMD vertical pass, as on x86-64 builds), and its switch to INTER_AREA for an exact
  * 2× downscale. Bit-exact against Debian's OpenCV 4.6 (python3-opencv) in the integration test.
+ * Separable: each needed source row is filtered horizontally once (integer taps made once per
+ * pair of sizes), then each output row is the fixed-point blend of two filtered rows.
  */
 export function resizeBilinearRGB(rgb: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  return resizeBilinear(rgb, w, h, W, H, true)
+}
+
+/**
+ * `resizeBilinearRGB` without the copy out of the SIMD kernels' memory: the result may be a view
+ * that the next resize on this thread overwrites, so use it (e.g. encode it) before resizing again.
+ */
+export function resizeBilinearRGBTransient(rgb: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  return resizeBilinear(rgb, w, h, W, H, false)
+}
+
+/**
+ * `resizeBilinearRGBTransient` of a w×h RGB frame that `fill` writes into the buffer it is given
+ * (w·h·3 bytes, e.g. read from a file): with the SIMD kernels, straight into their memory.
+ */
+export function resizeBilinearRGBFilled(fill: (rgb: Uint8Array) => void, w: number, h: number, W: number, H: number): Uint8Array {
+  if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeBilinearRGB: sizes must be positive')
+  const kernels = bilinearKernels()
+  if (!kernels || (w === W && h === H) || (1 / (W / w) === 2 && 1 / (H / h) === 2)) {
+    const rgb = new Uint8Array(w * h * 3)
+    fill(rgb)
+    return resizeBilinear(rgb, w, h, W, H, false)
+  }
+  return bilinearSimd(kernels, fill, w, h, W, H, bilinearPlan(w, h, W, H), false)
+}
+
+function resizeBilinear(rgb: Uint8Array, w: number, h: number, W: number, H: number, copy: boolean): Uint8Array {
   const cn = 3
   if (rgb.length !== w * h * cn) throw new RangeError(`resizeBilinearRGB: ${w}×${h} RGB needs ${w * h * cn} bytes, got ${rgb.length}`)
   if (W < 1 || H < 1 || w < 1 || h < 1) throw new RangeError('resizeBilinearRGB: sizes must be positive')
   if (w === W && h === H) return rgb.slice()
-  const scaleX = 1 / (W / w)
-  const scaleY = 1 / (H / h)
-  if (scaleX === 2 && scaleY === 2) return areaHalve(rgb, w, h, W, H, cn)
-
-  // horizontal taps: source offset and two weights per destination x (clamped at the borders)
-  const xofs = new Int32Array(W)
-  const ax0 = new Int32Array(W)
-  const ax1 = new Int32Array(W)
-  for (let dx = 0; dx < W; dx++) {
-    let fx = Math.fround((dx + 0.5) * scaleX - 0.5)
-    let sx = Math.floor(fx)
-    fx = Math.fround(fx - sx)
-    if (sx < 0) {
-      fx = 0
-      sx = 0
-    }
-    if (sx >= w - 1) {
-      fx = 0
-      sx = w - 1
-    }
-    xofs[dx] = sx * cn
-    ax0[dx] = roundHalfEven(Math.fround(1 - fx) * COEF_SCALE)
-    ax1[dx] = roundHalfEven(fx * COEF_SCALE)
-  }
-  // horizontal pass of one source row into an int32 buffer (cached by row index)
+  if (1 / (W / w) === 2 && 1 / (H / h) === 2) return areaHalve(rgb, w, h, W, H, cn)
+  const plan = bilinearPlan(w, h, W, H)
+  const kernels = bilinearKernels()
+  if (kernels) return bilinearSimd(kernels, rgb, w, h, W, H, plan, copy)
+  const { i0: ys0, i1: ys1, w0: yw0, w1: yw1 } = plan.y
   const rowLen = W * cn
-  const hRow = (sy: number, dst: Int32Array): void => {
-    const base = sy * w * cn
-    for (let dx = 0; dx < W; dx++) {
-      const s = base + xofs[dx]
-      const a0 = ax0[dx]
-      const a1 = ax1[dx]
-      const o = dx * cn
-      if (a1 === 0) {
-        dst[o] = rgb[s] * a0
-        dst[o + 1] = rgb[s + 1] * a0
-        dst[o + 2] = rgb[s + 2] * a0
-      } else {
-        dst[o] = rgb[s] * a0 + rgb[s + cn] * a1
-        dst[o + 1] = rgb[s + 1] * a0 + rgb[s + 1 + cn] * a1
-        dst[o + 2] = rgb[s + 2] * a0 + rgb[s + 2 + cn] * a1
-      }
-    }
-  }
+  const srcRow = w * cn
   let rowA = new Int32Array(rowLen)
   let rowB = new Int32Array(rowLen)
   let idxA = -1
   let idxB = -1
+  // No clamping needed: rows hold at most (255·2049) >> 4 and the two blended terms then sum to at
+  // most 1020, so (sum + 2) >> 2 stays within 0..255 even where rounded weights add up to 2049.
   const out = new Uint8Array(H * rowLen)
   for (let dy = 0; dy < H; dy++) {
-    let fy = Math.fround((dy + 0.5) * scaleY - 0.5)
-    const sy = Math.floor(fy)
-    fy = Math.fround(fy - sy)
-    const b0 = roundHalfEven(Math.fround(1 - fy) * COEF_SCALE)
-    const b1 = roundHalfEven(fy * COEF_SCALE)
-    const y0 = Math.min(Math.max(sy, 0), h - 1)
-    const y1 = Math.min(Math.max(sy + 1, 0), h - 1)
+    const y0 = ys0[dy]
+    const y1 = ys1[dy]
     if (idxA !== y0) {
       if (idxB === y0) {
         const t = rowA
         rowA = rowB
         rowB = t
-        idxA = y0
         idxB = -1
-      } else {
-        hRow(y0, rowA)
-        idxA = y0
-      }
+      } else bilinearRow(rgb, y0 * srcRow, plan, rowA)
+      idxA = y0
     }
     if (idxB !== y1) {
-      if (y1 === y0) {
-        rowB.set(rowA)
-      } else {
-        hRow(y1, rowB)
-      }
+      if (y1 === y0) rowB.set(rowA)
+      else bilinearRow(rgb, y1 * srcRow, plan, rowB)
       idxB = y1
     }
+    const b0 = yw0[dy]
+    const b1 = yw1[dy]
     const o = dy * rowLen
     // OpenCV's SIMD vertical pass (used for whole rows, tails included): each 11-bit product
     // is taken as ((S >> 4) · b) >> 16, then (sum + 2) >> 2; not the exact (ΣS·b + 2^21) >> 22.
-    for (let i = 0; i < rowLen; i++) {
-      const r = ((((rowA[i] >> 4) * b0) >> 16) + (((rowB[i] >> 4) * b1) >> 16) + 2) >> 2
-      out[o + i] = r < 0 ? 0 : r > 255 ? 255 : r
-    }
+    for (let i = 0; i < rowLen; i++) out[o + i] = (((rowA[i] * b0) >> 16) + ((rowB[i] * b1) >> 16) + 2) >> 2
   }
   return out
+}
+
+const align16 = (n: number): number => (n + 15) & ~15
+
+/**
+ * The same resize with the WebAssembly SIMD kernels (bilinearWasm.ts): the same taps, the same
+ * integer arithmetic and the same row reuse as the TypeScript loops above, so the same bytes.
+ */
+function bilinearSimd(k: BilinearKernels, input: Uint8Array | ((rgb: Uint8Array) => void), w: number, h: number, W: number, H: number, plan: BilinearPlan, copy: boolean): Uint8Array {
+  const rowLen = W * 3
+  // vrow works on 16 elements at a time; hrow writes one i32 past its row, loads 8 bytes per tap
+  const padded = align16(rowLen)
+  const rowBytes = (padded + 4) * 4
+  const tables = 0
+  let pA = align16(tables + 16 * W)
+  let pB = pA + rowBytes
+  const src = align16(pB + rowBytes)
+  const srcBytes = w * h * 3
+  const out = align16(src + srcBytes + 16)
+  const total = out + H * rowLen + padded + 16
+  const have = k.memory.buffer.byteLength
+  if (total > have) k.memory.grow(Math.ceil((total - have) / 65536))
+  const heap = new Uint8Array(k.memory.buffer)
+  const words = new Int32Array(k.memory.buffer)
+  words.set(plan.xo0, tables / 4)
+  words.set(plan.xo1, tables / 4 + W)
+  words.set(plan.xa0, tables / 4 + 2 * W)
+  words.set(plan.xa1, tables / 4 + 3 * W)
+  if (typeof input === 'function') input(heap.subarray(src, src + srcBytes))
+  else heap.set(input, src)
+  const [t0, t1, t2, t3] = [tables, tables + 4 * W, tables + 8 * W, tables + 12 * W]
+  const { i0: ys0, i1: ys1, w0: yw0, w1: yw1 } = plan.y
+  const srcRow = w * 3
+  let idxA = -1
+  let idxB = -1
+  for (let dy = 0; dy < H; dy++) {
+    const y0 = ys0[dy]
+    const y1 = ys1[dy]
+    if (idxA !== y0) {
+      if (idxB === y0) {
+        const t = pA
+        pA = pB
+        pB = t
+        idxB = -1
+      } else k.hrow(src + y0 * srcRow, t0, t1, t2, t3, W, pA)
+      idxA = y0
+    }
+    if (idxB !== y1) {
+      if (y1 === y0) heap.copyWithin(pB, pA, pA + rowBytes)
+      else k.hrow(src + y1 * srcRow, t0, t1, t2, t3, W, pB)
+      idxB = y1
+    }
+    // Each output row also writes up to 15 bytes into the next one, which is written after it.
+    k.vrow(pA, pB, out + dy * rowLen, padded, yw0[dy], yw1[dy])
+  }
+  return copy ? heap.slice(out, out + H * rowLen) : heap.subarray(out, out + H * rowLen)
 }
 
 /** OpenCV INTER_AREA for an exact 2× downscale: rounded mean of each 2×2 block. */

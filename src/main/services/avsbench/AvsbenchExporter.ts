@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
-import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
@@ -11,7 +11,9 @@ import { encodePng } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
-import { decodeImagesRgb } from './decodeImages'
+import { decodeImagesToFile, rawFramesFile, type DecodedFrames } from './decodeImages'
+import { EXPORT_SIZE as EXPORT_FRAME_SIZE, type BinaryClipInput, type BinaryClipOutput } from './encodeBinaryClip'
+import { logMelCacheFile } from './clipAudio'
 import { ExportWorkerPool } from './ExportWorkerPool'
 import { WriteQueue } from './WriteQueue'
 import {
@@ -38,8 +40,12 @@ export { EXPORT_SIZE } from './encodeBinaryClip'
 export { PKL_SHAPE, clipLogMelPickle } from './clipAudio'
 /** Clips without a split get one from this ratio (train, val, test) unless the caller gives one. */
 export const DEFAULT_SPLIT_RATIO: [number, number, number] = [0.7, 0.15, 0.15]
-const BATCH_CLIPS = 16
-const BATCH_BYTES = 64 * 1024 * 1024
+// Decoded frames wait in a temp file (shared memory), not in the heap: at most two batches at a
+// time. Each batch costs one ffmpeg start, which on a busy machine takes tens of milliseconds of
+// this thread, so batches are large; the first is small, so encoding starts early.
+const FIRST_BATCH_CLIPS = 4
+const BATCH_CLIPS = 32
+const BATCH_BYTES = 128 * 1024 * 1024
 
 export interface ExportOptions {
   format: AvsFormat
@@ -112,6 +118,42 @@ function labelsRgbPng(labels: Uint8Array, w: number, h: number): Buffer {
 
 function labelsSemanticPng(labels: Uint8Array, w: number, h: number): Buffer {
   return encodePng({ width: w, height: h, mode: 'P', data: labels, palette: SEMANTIC_PALETTE })
+}
+
+/**
+ * Whether a PNG file is exactly what an S4/MS3 frame must be: 224×224, 8-bit RGB, not interlaced
+ * (read from its IHDR chunk, the first in every PNG).
+ */
+async function isExportFramePng(file: string): Promise<boolean> {
+  const fh = await open(file, 'r').catch(() => null)
+  if (!fh) return false
+  try {
+    const head = Buffer.alloc(29)
+    const { bytesRead } = await fh.read(head, 0, 29, 0)
+    return (
+      bytesRead === 29 &&
+      head.readUInt32BE(0) === 0x89504e47 &&
+      head.readUInt32BE(4) === 0x0d0a1a0a &&
+      head.toString('latin1', 12, 16) === 'IHDR' &&
+      head.readUInt32BE(16) === EXPORT_FRAME_SIZE &&
+      head.readUInt32BE(20) === EXPORT_FRAME_SIZE &&
+      head[24] === 8 &&
+      head[25] === 2 &&
+      head[28] === 0
+    )
+  } finally {
+    await fh.close()
+  }
+}
+
+/** The clips all of whose frames are S4/MS3 frame PNGs already. */
+async function framesAsIs(mediaDir: string, plan: PlannedClip[]): Promise<Set<PlannedClip>> {
+  const out = new Set<PlannedClip>()
+  for (const p of plan) {
+    if (!p.frames.every((f) => f.width === EXPORT_FRAME_SIZE && f.height === EXPORT_FRAME_SIZE && extname(f.image).toLowerCase() === '.png')) continue
+    if ((await Promise.all(p.frames.map((f) => isExportFramePng(join(mediaDir, f.image))))).every(Boolean)) out.add(p)
+  }
+  return out
 }
 
 /** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
@@ -262,55 +304,78 @@ export class AvsbenchExporter {
       await mkdir(dir, { recursive: true })
       made.add(dir)
     }
+    // Clips whose frames are 224×224 RGB PNGs already (an imported AVSBench release) keep them as
+    // they are: the files are copied, not decoded, resized to the same size and encoded again.
+    const asIs = await framesAsIs(project.mediaDir, plan)
     // Batches of clips whose frames share codec and size: one ffmpeg decodes a whole batch.
     const batches: PlannedClip[][] = []
-    const key = (q: PlannedClip): string => `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`
+    const key = (q: PlannedClip): string => (asIs.has(q) ? 'as-is' : `${extname(q.frames[0].image)}:${q.frames[0].width}x${q.frames[0].height}`)
     for (const p of plan) {
       const last = batches[batches.length - 1]
-      // At most ~64 MB of decoded frames per batch, whatever the source resolution.
+      // At most ~128 MB of decoded frames per batch, whatever the source resolution.
       const perClip = p.frames.length * p.frames[0].width * p.frames[0].height * 3
-      const limit = Math.max(1, Math.min(BATCH_CLIPS, Math.floor(BATCH_BYTES / perClip)))
+      const limit = Math.max(1, Math.min(batches.length <= 1 ? FIRST_BATCH_CLIPS : BATCH_CLIPS, Math.floor(BATCH_BYTES / perClip)))
       if (last && last.length < limit && key(last[0]) === key(p)) last.push(p)
       else batches.push([p])
     }
-    const decode = (i: number): Promise<Uint8Array[]> | null => {
-      const b = batches[i]
-      if (!b) return null
-      const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
-      return decodeImagesRgb(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, join(tmp, `.decode-${i}.txt`), signal)
+    // One ffmpeg per batch writes its frames to a temp file; the clips' frames are read from it
+    // where they are encoded (a worker thread), so the pixels never pass through this thread.
+    const rawFiles = new Set<string>()
+    const decoding: Array<Promise<DecodedFrames | null>> = []
+    const decode = (i: number): Promise<DecodedFrames | null> => {
+      if (!decoding[i] && asIs.has(batches[i][0])) decoding[i] = Promise.resolve(null)
+      if (!decoding[i]) {
+        const b = batches[i]
+        const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
+        const listFile = join(tmp, `.decode-${i}.txt`)
+        const raw = rawFramesFile(listFile)
+        rawFiles.add(raw)
+        decoding[i] = decodeImagesToFile(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, listFile, raw, signal).finally(() => rm(listFile, { force: true }))
+        decoding[i].catch(() => undefined)
+      }
+      return decoding[i]
     }
     const pool = this.pool ?? ExportWorkerPool.shared()
-    let next = decode(0)
+    const threaded = pool.threaded
+    type Job = () => Promise<BinaryClipOutput>
+    // With workers, a batch's clips are queued as soon as its frames are decoded, so the workers
+    // go on to the next batch while this thread writes the last one's files.
+    const submitting: Array<Promise<Job[]>> = []
+    const submit = (i: number): Promise<Job[]> => {
+      submitting[i] ??= decode(i).then((decoded) => {
+        let fi = 0
+        return batches[i].map((p) => {
+          const wavFile = join(project.mediaDir, p.clip.audio)
+          const input: BinaryClipInput = {
+            frames: [],
+            // no frames to encode for a clip whose frames are copied as they are
+            ...(decoded ? { framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length } } : {}),
+            frameWidth: p.frames[0].width,
+            frameHeight: p.frames[0].height,
+            masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
+            audioSamples: p.clip.audioSamples,
+            wavFile,
+            logMelCache: logMelCacheFile(wavFile)
+          }
+          fi += p.frames.length
+          if (!threaded) return () => pool.encode(input)
+          const job = pool.encode(input)
+          job.catch(() => undefined)
+          return () => job
+        })
+      })
+      submitting[i].catch(() => undefined)
+      return submitting[i]
+    }
     try {
       for (let bi = 0; bi < batches.length; bi++) {
-        const pixels = await next!
-        // Decode the next batch in ffmpeg while this one is encoded on the worker threads.
-        next = decode(bi + 1)
-        next?.catch(() => undefined)
-        await rm(join(tmp, `.decode-${bi}.txt`), { force: true })
-        let fi = 0
-        const jobs = batches[bi].map((p) => {
-          const frames = p.frames.map(() => pixels[fi++])
-          const wavFile = join(project.mediaDir, p.clip.audio)
-          const job = readFile(wavFile).then(async (wav) => ({
-            wav,
-            out: await pool.encode({
-              frames,
-              frameWidth: p.frames[0].width,
-              frameHeight: p.frames[0].height,
-              masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
-              wav,
-              audioSamples: p.clip.audioSamples,
-              wavFile
-            })
-          }))
-          job.catch(() => undefined)
-          return job
-        })
+        const jobs = await submit(bi)
+        // Decode the next batch in ffmpeg while this one is encoded.
+        if (bi + 1 < batches.length) void submit(bi + 1)
         for (let ci = 0; ci < jobs.length; ci++) {
           if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
           const p = batches[bi][ci]
-          const { wav, out } = await jobs[ci]
+          const out = await jobs[ci]()
           const { clip, split, category } = p
           const name = clip.name
           const framePath = (k: number): string => (format === 's4' ? s4.frame(split, category, name, k) : ms3.frame(split, name, k))
@@ -318,9 +383,10 @@ export class AvsbenchExporter {
           const wavOut = format === 's4' ? s4.wav(split, category, name) : ms3.wav(split, name)
           const pklOut = format === 's4' ? s4.pkl(split, category, name) : ms3.pkl(split, name)
           for (const rel of [framePath(1), maskPath(1), wavOut, pklOut]) await mkdirOnce(dirname(join(tmp, rel)))
-          for (let k = 0; k < out.frames.length; k++) await writes.add(join(tmp, framePath(k + 1)), out.frames[k])
+          if (asIs.has(p)) for (let k = 0; k < p.frames.length; k++) await writes.copy(join(project.mediaDir, p.frames[k].image), join(tmp, framePath(k + 1)))
+          else for (let k = 0; k < out.frames.length; k++) await writes.add(join(tmp, framePath(k + 1)), out.frames[k])
           for (const m of out.masks) await writes.add(join(tmp, maskPath(m.k + 1)), m.png)
-          await writes.add(join(tmp, wavOut), wav)
+          await writes.copy(join(project.mediaDir, clip.audio), join(tmp, wavOut))
           await writes.add(join(tmp, pklOut), out.pkl)
           rows.push(format === 's4' ? [name, p.meta.start ?? '0', category, split] : [name, split])
           report.clips++
@@ -330,12 +396,18 @@ export class AvsbenchExporter {
           // Encoding inline (no workers) must still let the main process answer between clips.
           await yieldLoop()
         }
+        const done = await decode(bi)
+        if (done) {
+          await rm(done.file, { force: true })
+          rawFiles.delete(done.file)
+        }
       }
       await writes.flush()
     } finally {
       // Nothing may still be writing when the caller removes the temp folder.
       await writes.settle()
-      await next?.catch(() => undefined)
+      await Promise.allSettled(decoding)
+      await Promise.all([...rawFiles].map((f) => rm(f, { force: true })))
     }
     return rows
   }

@@ -19,10 +19,13 @@ function spawnWorker(): Worker | null {
 
 let sharedPool: ExportWorkerPool | undefined
 
-// Measured on 2 busy cores: one worker was 1.5× slower than encoding inline (copies, contention).
+// Workers read their clip's frames and wav themselves, so a clip costs this thread one small
+// message each way. Measured on 2 busy cores (npm run bench export, same runs): one worker
+// 2.83×/2.61×/2.57× the floor vs 4.23×/3.09×/2.78× inline; so on 2–3 cores one worker (the
+// main thread writes files, ffmpeg decodes), inline only on a single core.
 function defaultPoolSize(): number {
   const cores = availableParallelism()
-  return cores >= 4 ? Math.min(4, cores - 2) : 0
+  return cores >= 4 ? Math.min(4, cores - 2) : cores >= 2 ? 1 : 0
 }
 
 interface Slot {
@@ -40,7 +43,7 @@ export class ExportWorkerPool {
   private readonly pending = new Map<number, { resolve: (o: BinaryClipOutput) => void; reject: (e: Error) => void; slot: Slot }>()
   readonly size: number
 
-  /** Default: up to 4 workers, leaving two cores to the main thread and ffmpeg; none (inline) on machines with fewer than 4. */
+  /** Default: up to 4 workers, leaving two cores to the main thread and ffmpeg; one on 2–3 cores; none (inline) on one core. */
   constructor(size = defaultPoolSize()) {
     this.size = size
   }
@@ -100,8 +103,9 @@ export class ExportWorkerPool {
     const id = this.nextId++
     // Views are cloned with their whole buffer: copy each into its own and hand that over.
     const own = (a: Uint8Array): Uint8Array => new Uint8Array(a)
-    const sent: BinaryClipInput = { ...input, frames: input.frames.map(own), masks: input.masks.map((m) => ({ ...m, data: own(m.data) })), wav: own(input.wav) }
-    const transfer = [...sent.frames, ...sent.masks.map((m) => m.data), sent.wav].map((a) => a.buffer as ArrayBuffer)
+    // (Frames given as `framesFile` and a wav given as `wavFile` are read by the worker itself.)
+    const sent: BinaryClipInput = { ...input, frames: input.frames.map(own), masks: input.masks.map((m) => ({ ...m, data: own(m.data) })), wav: input.wav && own(input.wav) }
+    const transfer = [...sent.frames, ...sent.masks.map((m) => m.data), ...(sent.wav ? [sent.wav] : [])].map((a) => a.buffer as ArrayBuffer)
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot })
       slot.worker.postMessage({ id, input: sent } satisfies ExportWorkerRequest, transfer)

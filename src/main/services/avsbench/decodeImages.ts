@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
 
@@ -14,17 +14,29 @@ export interface ImageBatch {
 
 const quote = (p: string): string => `'${p.replace(/'/g, "'\\''")}'`
 
+/** A temp file of packed RGB frames, `frameBytes` each in the order of the batch's files. */
+export interface DecodedFrames {
+  file: string
+  width: number
+  height: number
+  frameBytes: number
+  count: number
+}
+
+/** A file for decoded frames: in shared memory where there is some, so raw frames never reach the export's disk. */
+export function rawFramesFile(listFile: string): string {
+  return existsSync('/dev/shm') ? join('/dev/shm', `avs-${process.pid}-${randomUUID()}.rgb`) : `${listFile}.rgb`
+}
+
 /**
- * Decodes many same-size images to packed RGB with ONE ffmpeg process (concat demuxer), since
- * starting ffmpeg costs more than decoding a few small frames. Returns one buffer per file.
+ * Decodes many same-size images to packed RGB in `rawFile` with ONE ffmpeg process (concat
+ * demuxer), since starting ffmpeg costs more than decoding a few small frames. The caller reads
+ * the frames from the file (or hands it to workers) and removes it; on failure it is removed here.
  */
-export async function decodeImagesRgb(ffmpeg: string, batch: ImageBatch, listFile: string, signal?: AbortSignal): Promise<Uint8Array[]> {
+export async function decodeImagesToFile(ffmpeg: string, batch: ImageBatch, listFile: string, rawFile: string, signal?: AbortSignal): Promise<DecodedFrames> {
   const { files, width, height } = batch
-  if (files.length === 0) return []
+  const frameBytes = width * height * 3
   await writeFile(listFile, files.map((f) => `file ${quote(f)}\nduration 1\n`).join(''))
-  // A file beside the list, read in one go: a pipe delivers 64 KiB per read and costs twice as much.
-  // In shared memory where there is some, so the raw frames never reach the disk the export writes to.
-  const rawFile = existsSync('/dev/shm') ? join('/dev/shm', `avs-${process.pid}-${randomUUID()}.rgb`) : `${listFile}.rgb`
   let stderr = ''
   try {
     await new Promise<void>((resolve, reject) => {
@@ -38,12 +50,26 @@ export async function decodeImagesRgb(ffmpeg: string, batch: ImageBatch, listFil
         resolve()
       })
     })
-    const out = await readFile(rawFile)
-    const frameBytes = width * height * 3
-    if (out.length !== frameBytes * files.length) {
-      throw new ApiError('decode_failed', `ffmpeg decoded ${out.length} bytes from ${files.length} frame image(s) starting with ${files[0]}, expected ${frameBytes * files.length} (${width}×${height} each)`)
+    const size = (await stat(rawFile)).size
+    if (size !== frameBytes * files.length) {
+      throw new ApiError('decode_failed', `ffmpeg decoded ${size} bytes from ${files.length} frame image(s) starting with ${files[0]}, expected ${frameBytes * files.length} (${width}×${height} each)`)
     }
-    return files.map((_, i) => new Uint8Array(out.buffer, out.byteOffset + i * frameBytes, frameBytes))
+    return { file: rawFile, width, height, frameBytes, count: files.length }
+  } catch (err) {
+    await rm(rawFile, { force: true })
+    throw err
+  }
+}
+
+/** As `decodeImagesToFile`, read back into memory: one buffer per file. */
+export async function decodeImagesRgb(ffmpeg: string, batch: ImageBatch, listFile: string, signal?: AbortSignal): Promise<Uint8Array[]> {
+  if (batch.files.length === 0) return []
+  // A file beside the list, read in one go: a pipe delivers 64 KiB per read and costs twice as much.
+  const rawFile = rawFramesFile(listFile)
+  try {
+    const { frameBytes } = await decodeImagesToFile(ffmpeg, batch, listFile, rawFile, signal)
+    const out = await readFile(rawFile)
+    return batch.files.map((_, i) => new Uint8Array(out.buffer, out.byteOffset + i * frameBytes, frameBytes))
   } finally {
     await rm(rawFile, { force: true })
   }

@@ -8,11 +8,20 @@ export type ExportWorkerReply = { id: number; output: BinaryClipOutput } | { id:
 const port = parentPort
 if (!port) throw new Error('exportWorker must run in a worker thread')
 
+/**
+ * The bytes in a buffer of their own, which can be transferred: encoder outputs that already own
+ * their whole buffer are used as they are; views of a shared one (Buffer's pool, a file read
+ * whole) are copied, so nothing the worker keeps using is ever handed over.
+ */
+const own = (a: Uint8Array): Uint8Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !(a.buffer instanceof SharedArrayBuffer) ? a : new Uint8Array(a))
+
 port.on('message', (msg: ExportWorkerRequest) => {
   try {
-    const output = encodeBinaryClip(msg.input)
-    // Copied, not transferred: encoder outputs may share buffers the worker keeps using.
-    port.postMessage({ id: msg.id, output } satisfies ExportWorkerReply)
+    const out = encodeBinaryClip(msg.input)
+    // Transferred, not cloned: a clone serialises every buffer, which cost more than the encoding.
+    const output: BinaryClipOutput = { frames: out.frames.map(own), masks: out.masks.map((m) => ({ k: m.k, png: own(m.png) })), pkl: own(out.pkl) }
+    const transfer = [...output.frames, ...output.masks.map((m) => m.png), output.pkl].map((a) => a.buffer as ArrayBuffer)
+    port.postMessage({ id: msg.id, output } satisfies ExportWorkerReply, transfer)
   } catch (err) {
     port.postMessage({ id: msg.id, error: (err as Error).message } satisfies ExportWorkerReply)
   }

@@ -6,6 +6,7 @@ import { AUDIO_SAMPLE_RATE, type ClipFlag, type ImportProgress, type ImportResul
 import { planClips } from '../../../shared/frameTiming'
 import type { NewClip } from '../project/ProjectStore'
 import { STAGING_DIR, type ProjectService } from '../project/ProjectService'
+import { clipLogMelPickle, logMelCacheEntry, logMelCacheFile } from '../avsbench/clipAudio'
 import { decodeVideo } from './decodeVideo'
 import { probeVideo } from './probe'
 import { encodeWavPcm16 } from './wav'
@@ -23,6 +24,18 @@ interface Job {
   results: ImportResult[]
   done: boolean
   promise: Promise<ImportResult[]>
+}
+
+/**
+ * Makes the clip's S4/MS3 `.pkl` now, beside its wav (avsbench/clipAudio's cache), so an export
+ * reuses it instead of computing log-mel. Only a cache: a failure leaves the export to make it.
+ */
+async function cacheLogMel(wavFile: string, wav: Buffer, audioSamples: number): Promise<void> {
+  try {
+    await writeFile(logMelCacheFile(wavFile), logMelCacheEntry(wav, audioSamples, clipLogMelPickle(wav, audioSamples, wavFile)))
+  } catch {
+    // the export computes it
+  }
 }
 
 /** A clip name safe as a file name in every export format: ASCII letters, digits, '-' and '_'. */
@@ -186,7 +199,9 @@ export class ImportService {
           audioSamples = part.length
           if (part.length < samplesPerClip) flags.add('padded')
         }
-        await writeFile(join(staging, clipDir, 'audio.wav'), encodeWavPcm16(pcm, AUDIO_SAMPLE_RATE))
+        const wav = encodeWavPcm16(pcm, AUDIO_SAMPLE_RATE)
+        await writeFile(join(staging, clipDir, 'audio.wav'), wav)
+        if (project.store.task !== 'avss') await cacheLogMel(join(staging, clipDir, 'audio.wav'), wav, audioSamples)
         let name = `${stem}_${Math.round(c.start * 1000)}_${Math.round((c.start + c.duration) * 1000)}`
         for (let k = 2; project.store.clipNameTaken(name) || clips.some((x) => x.name === name); k++) {
           name = `${stem}-${k}_${Math.round(c.start * 1000)}_${Math.round((c.start + c.duration) * 1000)}`
