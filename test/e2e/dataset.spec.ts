@@ -354,12 +354,9 @@ test('AVSBench release → project, export to disk, refuse an existing folder, i
   expect(pageErrors).toEqual([])
 })
 
-// Known backend bug (AvsbenchImporter.importPredictions): the imported model masks become the newest
-// revision of frames whose accepted ground truth a person (or the release) gave, so the editor shows
-// the prediction and the next export writes it as ground truth. Expected to fail until that is
-// fixed; then Playwright reports this test as passing unexpectedly: remove `test.fail` then.
+// Imported predictions are model masks beside the accepted ground truth: the ground truth stays each
+// frame's current mask, so the editor shows it and the next export writes it unchanged.
 test('importing predictions leaves the accepted ground truth that the export writes unchanged', async ({ page }) => {
-  test.fail(true, 'importPredictions makes the model mask the current mask of accepted frames')
   await logIn(page)
   const current = await api<{ dir: string } | null>(page, 'project.current', {})
   if (current) await api(page, 'project.close', {})

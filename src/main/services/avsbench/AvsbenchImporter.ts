@@ -354,7 +354,16 @@ export class AvsbenchImporter {
         }
         if (!p) continue
         const labels = resizeNearest(p.labels, p.width, p.height, f.width, f.height)
-        store.addMask(f.id, { source: 'model', width: f.width, height: f.height, encoding: MASK_ENCODING, data: encodeMask(labels), model })
+        const current = store.latestMask(f.id)
+        store.db.transaction(() => {
+          store.addMask(f.id, { source: 'model', width: f.width, height: f.height, encoding: MASK_ENCODING, data: encodeMask(labels), model })
+          // A person's (or the release's) mask stays the frame's current one: the editor shows it and the export writes it.
+          if (current && current.source !== 'model') {
+            const { source, width, height, encoding, data } = current
+            store.addMask(f.id, { source, width, height, encoding, data, model: current.model, confidence: current.confidence })
+            store.db.prepare('UPDATE frames SET status = ? WHERE id = ?').run(f.status, f.id)
+          }
+        })()
         n++
       }
       if (n) {
