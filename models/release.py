@@ -23,6 +23,24 @@ from models.export_onnx import export  # noqa: E402
 from models.train import evaluate, load_split, swap_perm  # noqa: E402
 
 
+def training_chain(run_dir):
+    """The training runs behind run_dir, oldest first: each run's training.json, following `--init <ckpt>`
+    (a continuation starts from another run's checkpoint) back to the run that started from scratch."""
+    chain = []
+    seen = set()
+    while run_dir and os.path.abspath(run_dir) not in seen:
+        seen.add(os.path.abspath(run_dir))
+        tj = os.path.join(run_dir, "training.json")
+        if not os.path.exists(tj):
+            break
+        t = json.load(open(tj))
+        chain.insert(0, t)
+        words = t.get("command", "").split()
+        init = words[words.index("--init") + 1] if "--init" in words else None
+        run_dir = os.path.dirname(init) if init else None
+    return chain
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", default="models/runs/tiny")
@@ -57,8 +75,14 @@ def main(argv=None):
            + " ".join(f"--{k} {','.join(map(str, v))}" for k, v in counts.items()) + " --workers 2")
     training["data"] = dict(training.get("data") or {}, clips=counts, seed=seed, input="96x96 (frames resized "
                             "bilinearly from the 224x224 AVSBench frames)", train_frames_supervised="all 5")
-    training["pipeline"] = ["OMP_NUM_THREADS=1 " + gen, "OMP_NUM_THREADS=1 " + training.get("command", ""),
-                            "OMP_NUM_THREADS=1 " + training["release_command"]]
+    chain = training_chain(a.run) or [training]
+    training["stages"] = [dict(command=t.get("command", ""), steps=t.get("steps"), lr=t.get("lr"),
+                               train_minutes=t.get("train_minutes"), mix=(t.get("data") or {}).get("mix"))
+                          for t in chain]
+    training["train_minutes_total"] = round(sum(t.get("train_minutes") or 0 for t in chain), 1)
+    training["steps_total"] = sum(t.get("steps") or 0 for t in chain)
+    training["pipeline"] = (["OMP_NUM_THREADS=1 " + gen] + ["OMP_NUM_THREADS=1 " + t.get("command", "") for t in chain]
+                            + ["OMP_NUM_THREADS=1 " + training["release_command"]])
     S = cfg["input_size"][0]
     metrics = {"protocol": "official mask_iou / Eval_Fmeasure (spec avsbench-format §6.1) ported to CPU, test batch = 1 "
                            "clip (5 frames); logits bilinearly upsampled to the 224x224 ground truth; all 5 frames of "

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import pickle
+import signal
 import sys
 import time
 from multiprocessing import Pool
@@ -120,6 +121,8 @@ def main(argv=None):
     ap.add_argument("--config", default="tiny")
     ap.add_argument("--input-size", type=int, default=96)
     ap.add_argument("--settings", default="s4,ms3")
+    ap.add_argument("--mix", default=None,
+                    help="sampling share per setting, e.g. 's4=0.6' (others share the rest); default: by clip count")
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -194,8 +197,22 @@ def main(argv=None):
         prog = max((step - a.warmup) / max(1, a.steps - a.warmup), (time.time() - t_train) / budget_s)
         return a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, prog)))
 
+    stop_requested = []
+    # SIGTERM / Ctrl-C: finish the current step, evaluate, save and write training.json (a clean early stop).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop_requested.append(True))
+
     g = np.random.default_rng(a.seed)
     order = g.permutation(Ntr)
+    sample_p = None
+    if a.mix:
+        share = {k: float(v) for k, v in (kv.split("=") for kv in a.mix.split(","))}
+        rest = [s for s in settings if s not in share]
+        left = max(0.0, 1.0 - sum(share.values()))
+        share.update({s: left / len(rest) for s in rest})
+        sample_p = np.concatenate([np.full(len(train[s]["frames"]), share[s] / len(train[s]["frames"])) for s in settings])
+        sample_p /= sample_p.sum()
+        P("sampling share", json.dumps(share))
     pos = 0
     best, best_step = -1.0, -1
     run_loss, run_n = 0.0, 0
@@ -203,11 +220,14 @@ def main(argv=None):
     step = 0
     stopped_early = False
     for step in range(a.steps):
-        if pos + a.batch > Ntr:
-            order = g.permutation(Ntr)
-            pos = 0
-        idx = np.sort(order[pos:pos + a.batch])
-        pos += a.batch
+        if sample_p is not None:
+            idx = np.sort(g.choice(Ntr, size=a.batch, replace=False, p=sample_p))
+        else:
+            if pos + a.batch > Ntr:
+                order = g.permutation(Ntr)
+                pos = 0
+            idx = np.sort(order[pos:pos + a.batch])
+            pos += a.batch
         f, au = to_input(tr_frames[idx], tr_logmel[idx], dev)
         tgt = tr_masks[idx].to(dev)
         flip = torch.from_numpy(g.random(len(idx)) < 0.5).to(dev)
@@ -229,7 +249,8 @@ def main(argv=None):
         if step % 50 == 0:
             P(f"step {step} loss {float(loss):.4f} {parts} lr {lr_at(step):.2e} {time.time() - t_train:.0f}s")
         last = step == a.steps - 1
-        over = (time.time() - t_start) / 60 > a.time_limit_min or lr_at(step) < a.lr * 1e-4 and step > a.warmup
+        over = ((time.time() - t_start) / 60 > a.time_limit_min or lr_at(step) < a.lr * 1e-4 and step > a.warmup
+                or bool(stop_requested))
         if (step + 1) % a.eval_every == 0 or last or over:
             vm = {}
             for s in settings:
@@ -246,13 +267,13 @@ def main(argv=None):
                 best, best_step = score, step + 1
                 torch.save(ck, os.path.join(a.out, "best.pt"))
             if over:
-                P(f"time limit reached at step {step + 1}")
+                P(f"{'stop requested' if stop_requested else 'time limit reached'} at step {step + 1}")
                 stopped_early = True
                 break
     train_min = (time.time() - t_train) / 60
     training = dict(
         data=dict(generator="models/synthavs/generate.py", root=a.data, settings=settings,
-                  train_clips={s: len(train[s]["frames"]) for s in settings}),
+                  train_clips={s: len(train[s]["frames"]) for s in settings}, mix=a.mix, init=a.init),
         steps=step + 1, planned_steps=a.steps, best_step=best_step, batch_clips=a.batch, lr=a.lr,
         optimizer="AdamW", schedule="linear warmup + cosine", loss=f"sum over decoder stages of Dice + {a.bce_weight}*BCE"
         + ("" if a.no_bcl else f" + {cfg['bcl_lambda']}*BCL"), seed=a.seed, device=str(dev),
