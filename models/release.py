@@ -73,7 +73,7 @@ def main(argv=None):
         os.path.join(a.data, "synthavs.json")) else 0
     gen = (f"/usr/bin/python3 -m models.synthavs.generate --out {a.data} --seed {seed} "
            + " ".join(f"--{k} {','.join(map(str, v))}" for k, v in counts.items()) + " --workers 2")
-    training["data"] = dict(training.get("data") or {}, clips=counts, seed=seed, input="96x96 (frames resized "
+    training["data"] = dict(training.get("data") or {}, clips=counts, seed=seed, input=f"{cfg['input_size'][0]}x{cfg['input_size'][1]} (frames resized "
                             "bilinearly from the 224x224 AVSBench frames)", train_frames_supervised="all 5")
     chain = training_chain(a.run) or [training]
     training["stages"] = [dict(command=t.get("command", ""), steps=t.get("steps"), lr=t.get("lr"),

@@ -237,7 +237,8 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     await expect(dialog.locator('[data-provider="dml"]').getByTestId('provider-reason')).toContainText('Windows')
     const shipped = dialog.locator(`[data-testid="model-row"][data-model-id="${MODEL}"]`)
     await expect(shipped).toHaveAttribute('data-valid', 'true')
-    await expect(shipped).toContainText('96×96')
+    const card = JSON.parse(readFileSync(join(repo, 'models', `${MODEL}.model.json`), 'utf8')) as { input_size: [number, number] }
+    await expect(shipped).toContainText(`${card.input_size[0]}×${card.input_size[1]}`)
     const dropped = dialog.locator('[data-testid="model-row"][data-model-id="dropped"]')
     await expect(dropped).toHaveAttribute('data-valid', 'false')
     await expect(dropped.getByTestId('model-reason')).toContainText('dropped.onnx')
