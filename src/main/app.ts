@@ -42,7 +42,15 @@ export function createApp(opts: AppOptions) {
     return { ffmpeg: resolveTool('ffmpeg', s).path, ffprobe: resolveTool('ffprobe', s).path }
   }
   const imports = new ImportService(projects, tools, (p) => events.emit('import.progress', p))
-  const avsbench = new AvsbenchService(projects, async () => (await tools()).ffmpeg, (p) => events.emit('export.progress', p))
+  const avsbench = new AvsbenchService(
+    projects,
+    async () => (await tools()).ffmpeg,
+    (p) => events.emit('export.progress', p),
+    (p) => {
+      events.emit('avsbench.importProgress', p)
+      if (p.stage === 'done') events.emit('project.changed', { reason: 'created' })
+    }
+  )
   const avsbenchImporter = new AvsbenchImporter(projects, async () => (await tools()).ffmpeg)
 
   // --- Auto-segmentation (inference helper) ---
@@ -169,11 +177,13 @@ export function createApp(opts: AppOptions) {
       avsbench.cancelExport(jobId)
       return { ok: true as const }
     },
-    'avsbench.import': async (req) => {
-      const report = await avsbenchImporter.importRelease(req)
-      events.emit('project.changed', { reason: 'created' })
-      return report
+    'avsbench.importStart': (req) => ({ jobId: avsbench.startImport(req) }),
+    'avsbench.importResult': ({ jobId }) => avsbench.importResult(jobId),
+    'avsbench.importCancel': ({ jobId }) => {
+      avsbench.cancelImport(jobId)
+      return { ok: true as const }
     },
+    'avsbench.import': (req) => avsbench.importBlocking(req),
     'avsbench.importPredictions': async (req) => {
       const report = await avsbenchImporter.importPredictions(req)
       events.emit('project.changed', { reason: 'imported' })

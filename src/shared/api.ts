@@ -21,8 +21,10 @@ import {
   VideoProbe
 } from './domain'
 import {
+  AvsbenchImportProgress,
   AvsbenchImportReport,
   AvsbenchImportRequest,
+  AvsbenchImportResult,
   ExportProgress,
   ExportRequest,
   ExportResult,
@@ -110,7 +112,15 @@ export const api = {
   'export.start': channel(ExportRequest, z.object({ jobId: z.string() })),
   'export.result': channel(z.object({ jobId: z.string() }), ExportResult),
   'export.cancel': channel(z.object({ jobId: z.string() }), Ok),
-  /** Imports an official release folder into a new project, which is then the open project. */
+  /**
+   * Starts importing an official release folder into a new project (the open project once done);
+   * progress arrives as 'avsbench.importProgress' events, the report with 'avsbench.importResult'.
+   * A cancelled or failed import removes the project it had begun.
+   */
+  'avsbench.importStart': channel(AvsbenchImportRequest, z.object({ jobId: z.string() })),
+  'avsbench.importResult': channel(z.object({ jobId: z.string() }), AvsbenchImportResult),
+  'avsbench.importCancel': channel(z.object({ jobId: z.string() }), Ok),
+  /** The same import in one blocking call (CLI scripts, tests): start, wait, the report or the job's error. */
   'avsbench.import': channel(AvsbenchImportRequest, AvsbenchImportReport),
   /** Imports a `--save_pred_mask` folder into the open project as model masks. */
   'avsbench.importPredictions': channel(PredictionImportRequest, PredictionImportReport),
@@ -147,6 +157,7 @@ export const events = {
   'import.progress': ImportProgress,
   'project.changed': z.object({ reason: z.string() }),
   'export.progress': ExportProgress,
+  'avsbench.importProgress': AvsbenchImportProgress,
   'job.progress': JobInfo
 } as const
 export type Events = typeof events

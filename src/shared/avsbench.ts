@@ -51,6 +51,7 @@ export const AvsbenchImportRequest = z.object({
   projectDir: z.string().min(1),
   name: z.string().min(1).optional()
 })
+export type AvsbenchImportRequest = z.infer<typeof AvsbenchImportRequest>
 
 export const AvsbenchImportReport = z.object({
   project: ProjectSummary,
@@ -61,6 +62,20 @@ export const AvsbenchImportReport = z.object({
   warnings: z.array(z.string())
 })
 export type AvsbenchImportReport = z.infer<typeof AvsbenchImportReport>
+
+/** Progress of an AVSBench release import job: clips done (imported or skipped) out of the clips the CSV lists with all their files. */
+export const AvsbenchImportProgress = z.object({
+  jobId: z.string(),
+  stage: z.enum(['reading', 'importing', 'done', 'failed', 'cancelled']),
+  clips: z.number().int(),
+  total: z.number().int(),
+  error: z.string().nullable()
+})
+export type AvsbenchImportProgress = z.infer<typeof AvsbenchImportProgress>
+
+/** error is 'cancelled' for a cancelled import; a cancelled or failed import leaves no project behind. */
+export const AvsbenchImportResult = z.object({ done: z.boolean(), report: AvsbenchImportReport.nullable(), error: z.string().nullable() })
+export type AvsbenchImportResult = z.infer<typeof AvsbenchImportResult>
 
 export const PredictionImportRequest = z.object({
   /** A `--save_pred_mask` folder (`pred_masks/…`, or the folder that holds `pred_masks`). */

@@ -140,3 +140,35 @@ export function makeAvssRelease(dir: string, opts: { semantic?: boolean } = {}):
   return clips.map((c) => c[1])
 }
 
+
+/** A hand-made S4 release of `n` small clips (16 kHz mono WAV, PNG frames and masks; no ffmpeg needed). */
+export function makeS4Release(dir: string, n: number, size = { width: 32, height: 24 }): string[] {
+  const { width: w, height: h } = size
+  const rows = ['name,start,category,split']
+  const names: string[] = []
+  for (let i = 0; i < n; i++) {
+    const name = `clip${String(i).padStart(4, '0')}`
+    const split = (['train', 'val', 'test'] as const)[i % 3]
+    const cat = i % 2 ? 'dog_barking' : 'cat_meowing'
+    const frames = join(dir, 's4_data/visual_frames', split, cat, name)
+    const masks = join(dir, 's4_data/gt_masks', split, cat, name)
+    const wavDir = join(dir, 's4_data/audio_wav', split, cat)
+    for (const d of [frames, masks, wavDir]) mkdirSync(d, { recursive: true })
+    for (let k = 1; k <= 5; k++) {
+      const rgb = new Uint8Array(w * h * 3).fill((i * 5 + k) % 256)
+      writeFileSync(join(frames, `${name}_${k}.png`), encodePng({ width: w, height: h, mode: 'RGB', data: rgb }))
+      if (split !== 'train' || k === 1) {
+        const m = rectMask(w, h, i + k)
+        for (let p = 0; p < m.length; p++) m[p] *= 255
+        writeFileSync(join(masks, `${name}_${k}.png`), encodePng({ width: w, height: h, mode: 'L', data: m }))
+      }
+    }
+    const pcm = new Int16Array(16000 * 5)
+    for (let s = 0; s < pcm.length; s++) pcm[s] = Math.round(4000 * Math.sin((s * (i + 1)) / 30))
+    writeFileSync(join(wavDir, `${name}.wav`), encodeWavPcm16(pcm, 16000, 1))
+    rows.push(`${name},0,${cat},${split}`)
+    names.push(name)
+  }
+  writeFileSync(join(dir, 's4_meta_data.csv'), rows.join('\n') + '\n')
+  return names
+}

@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { ApiError } from '../../../shared/api'
 import { AVSS_CLASSES } from '../../../shared/avsClasses'
 import type { AvsbenchImportReport, PredictionImportReport } from '../../../shared/avsbench'
-import { AUDIO_SAMPLE_RATE, Split, type TaskType } from '../../../shared/domain'
+import { AUDIO_SAMPLE_RATE, Split } from '../../../shared/domain'
 import { resizeNearest } from '../../image/png'
 import { decodeWavPcm16, encodeWavPcm16 } from '../media/wav'
 import type { ProjectService } from '../project/ProjectService'
@@ -31,6 +31,17 @@ import {
 import { readBinaryMask, readClassMask, type LabelImage } from './maskImages'
 
 const run = promisify(execFile)
+
+/** Where a release import stands: 'reading' checks the CSV's files; 'importing' counts clips done (imported or skipped). */
+export interface ImportReleaseProgress {
+  stage: 'reading' | 'importing'
+  clips: number
+  total: number
+}
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ApiError('cancelled', 'Import cancelled')
+}
 
 /** Width and height from a PNG header or a JPEG start-of-frame marker. */
 export function imageSize(bytes: Buffer, file: string): { width: number; height: number } {
@@ -186,7 +197,7 @@ export class AvsbenchImporter {
   }
 
   /** 16 kHz mono PCM16 of a WAV file: read directly when it already is, else converted with ffmpeg. */
-  private async pcm16k(file: string): Promise<Int16Array> {
+  private async pcm16k(file: string, signal?: AbortSignal): Promise<Int16Array> {
     const bytes = await readFile(file)
     try {
       const w = decodeWavPcm16(bytes)
@@ -196,7 +207,8 @@ export class AvsbenchImporter {
     }
     const { stdout } = await run(await this.ffmpeg(), ['-hide_banner', '-loglevel', 'error', '-i', file, '-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE), '-f', 's16le', 'pipe:1'], {
       encoding: 'buffer',
-      maxBuffer: 256 * 1024 * 1024
+      maxBuffer: 256 * 1024 * 1024,
+      signal
     }).catch((err: Error) => {
       throw new ApiError('bad_audio', `${file}: ffmpeg cannot read it (${err.message.split('\n')[0]})`)
     })
@@ -206,20 +218,51 @@ export class AvsbenchImporter {
     return out
   }
 
-  /** Imports an official S4/MS3/AVSS release into a new project; clips with missing or bad files are reported and left out. */
-  async importRelease(req: { dir: string; format: AvsFormat; projectDir: string; name?: string }, signal?: AbortSignal): Promise<AvsbenchImportReport> {
+  /**
+   * Imports an official S4/MS3/AVSS release into a new project; clips with missing or bad files are
+   * reported and left out. All or nothing: when it is cancelled or fails once the project exists, the
+   * project is closed and everything it had written (the folder, when the import made it) is removed.
+   */
+  async importRelease(req: { dir: string; format: AvsFormat; projectDir: string; name?: string }, signal?: AbortSignal, onProgress?: (p: ImportReleaseProgress) => void): Promise<AvsbenchImportReport> {
     const root = this.findRoot(req.dir, req.format)
     const skipped: AvsbenchImportReport['skipped'] = []
     const warnings: string[] = []
+    onProgress?.({ stage: 'reading', clips: 0, total: 0 })
     const clips = await this.readRelease(root, req.format, skipped, warnings)
     if (clips.length === 0) throw new ApiError('nothing_to_import', `${root}: no clip of the metadata CSV has all its files${skipped[0] ? ` (first: ${skipped[0].clip}: ${skipped[0].reason})` : ''}`)
-    const task: TaskType = req.format
-    await this.projects.create(req.projectDir, task, req.name)
+    checkCancelled(signal)
+    const projectDir = resolve(req.projectDir)
+    // What the folder held before (create accepts a missing folder or one with hidden files only).
+    const before = existsSync(projectDir) ? new Set(await readdir(projectDir)) : null
+    await this.projects.create(projectDir, req.format, req.name)
+    try {
+      return await this.importClips(req.format, root, clips, skipped, warnings, signal, onProgress)
+    } catch (err) {
+      this.projects.close()
+      if (before === null) await rm(projectDir, { recursive: true, force: true })
+      else for (const e of await readdir(projectDir)) if (!before.has(e)) await rm(join(projectDir, e), { recursive: true, force: true })
+      throw err
+    }
+  }
+
+  private async importClips(
+    format: AvsFormat,
+    root: string,
+    clips: ReleaseClip[],
+    skipped: AvsbenchImportReport['skipped'],
+    warnings: string[],
+    signal: AbortSignal | undefined,
+    onProgress: ((p: ImportReleaseProgress) => void) | undefined
+  ): Promise<AvsbenchImportReport> {
     const project = this.projects.require()
     const report = { clips: 0, frames: 0, masks: 0 }
     let unknownPixels = 0
+    let done = 0
+    onProgress?.({ stage: 'importing', clips: 0, total: clips.length })
     for (const c of clips) {
-      if (signal?.aborted) throw new ApiError('cancelled', 'Import cancelled')
+      if (done > 0) onProgress?.({ stage: 'importing', clips: done, total: clips.length })
+      done++
+      checkCancelled(signal)
       // Read and check everything of the clip first, so a bad clip leaves nothing behind.
       const frameBytes = await Promise.all(c.frames.map((f) => readFile(join(root, f))))
       const sizes = frameBytes.map((b, i) => imageSize(b, join(root, c.frames[i])))
@@ -255,8 +298,9 @@ export class AvsbenchImporter {
       }
       let pcm: Int16Array
       try {
-        pcm = await this.pcm16k(join(root, c.wav))
+        pcm = await this.pcm16k(join(root, c.wav), signal)
       } catch (err) {
+        checkCancelled(signal)
         skipped.push({ clip: c.name, reason: (err as Error).message })
         continue
       }
@@ -264,6 +308,7 @@ export class AvsbenchImporter {
       const total = t * AUDIO_SAMPLE_RATE
       const samples = new Int16Array(total)
       samples.set(pcm.subarray(0, total))
+      checkCancelled(signal)
       const uuid = randomUUID()
       const clipDir = join(project.mediaDir, uuid, 'c0000')
       await mkdir(clipDir, { recursive: true })
@@ -292,7 +337,7 @@ export class AvsbenchImporter {
               vfr: false,
               hasAudio: true,
               startOffset: 0,
-              probeJson: JSON.stringify({ avsbench: req.format })
+              probeJson: JSON.stringify({ avsbench: format })
             },
             [
               {
@@ -325,6 +370,8 @@ export class AvsbenchImporter {
       report.frames += t
       report.masks += masks.size
     }
+    checkCancelled(signal)
+    onProgress?.({ stage: 'importing', clips: done, total: clips.length })
     if (unknownPixels) warnings.unshift(`${unknownPixels} mask pixel(s) in all had colours that are no AVSS class and were read as background`)
     return { project: this.projects.summary(), ...report, skipped, warnings }
   }

@@ -2,7 +2,7 @@
 // parses the arguments and hands them here.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { AvsFormat, type AvsbenchImportReport, type ExportProgress, type PredictionImportReport } from '../../../shared/avsbench'
+import { AvsFormat, type AvsbenchImportProgress, type ExportProgress, type PredictionImportReport } from '../../../shared/avsbench'
 import { Split } from '../../../shared/domain'
 import type { App } from '../../app'
 import { DB_FILE } from '../project/ProjectService'
@@ -79,7 +79,22 @@ export async function cmdImportAvsbench(app: App, a: CliArgs): Promise<number> {
   const [dir, projectDir] = a.positional
   if (!dir) a.usage('missing <dir> of the AVSBench release')
   if (!projectDir) a.usage('missing <new-project> folder')
-  const r = (await app.dispatch('avsbench.import', { dir, format: format(a), projectDir, name: a.flag('name') })) as AvsbenchImportReport
+  const tty = process.stderr.isTTY
+  app.events.subscribe((event, payload) => {
+    if (event !== 'avsbench.importProgress' || !tty) return
+    const e = payload as AvsbenchImportProgress
+    if (e.stage === 'reading') err('\r\x1b[Kchecking the release files…')
+    else if (e.stage === 'importing') err(`\r\x1b[Kimporting ${e.clips} / ${e.total} clips`)
+  })
+  const { jobId } = (await app.dispatch('avsbench.importStart', { dir, format: format(a), projectDir, name: a.flag('name') })) as { jobId: string }
+  // Ctrl-C cancels: the half-made project is removed before the command exits (a second Ctrl-C kills it).
+  const onSigint = (): void => app.avsbench.cancelImport(jobId)
+  process.once('SIGINT', onSigint)
+  const result = await app.avsbench.waitImport(jobId)
+  process.off('SIGINT', onSigint)
+  if (tty) err('\r\x1b[K')
+  if (!result.report) throw new Error(result.error === 'cancelled' ? `Import cancelled; ${projectDir} holds no project` : (result.error ?? 'import failed'))
+  const r = result.report
   if (a.has('json')) out(`${JSON.stringify(r, null, 2)}\n`)
   else out(`Imported ${r.clips} clip(s), ${r.frames} frame(s), ${r.masks} mask(s) into ${r.project.dir}${r.skipped.length ? `; skipped ${r.skipped.length}` : ''}\n`)
   printSkipped(r.skipped)
