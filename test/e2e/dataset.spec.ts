@@ -67,7 +67,7 @@ const CLIPS: ReleaseClip[] = [
 ]
 
 /** An official-layout S4 release (spec avsbench-format §1.1): Single-source/s4_meta_data.csv + s4_data/. */
-function makeS4Release(dir: string, clips = CLIPS, w = W, h = H): string {
+function makeS4Release(dir: string, clips = CLIPS, w = W, h = H, audioSeconds = 5): string {
   const base = join(dir, 'Single-source')
   const rows = ['name,start,category,split']
   clips.forEach((c, i) => {
@@ -77,7 +77,7 @@ function makeS4Release(dir: string, clips = CLIPS, w = W, h = H): string {
       if (k !== c.missingFrame) put(join(data, 'visual_frames', c.split, c.category, c.name, `${c.name}_${k}.png`), framePng(i * 5 + k, w, h))
       if (c.split !== 'train' || k === 1) put(join(data, 'gt_masks', c.split, c.category, c.name, `${c.name}_${k}.png`), maskPng(rect(k, w, h), w, h))
     }
-    const pcm = new Int16Array(16000 * 5)
+    const pcm = new Int16Array(Math.round(16000 * audioSeconds))
     for (let s = 0; s < pcm.length; s++) pcm[s] = Math.round(6000 * Math.sin((s * (i + 2)) / 30))
     put(join(data, 'audio_wav', c.split, c.category, `${c.name}.wav`), encodeWavPcm16(pcm, 16000))
   })
@@ -397,4 +397,31 @@ test('a running export shows clips done / total and can be cancelled: nothing is
   console.log(`cancelled after ${Date.now() - t1} ms`)
   await expect(page.getByTestId('export-open')).toHaveAttribute('data-phase', 'cancelled')
   expect(readdirSync(join(root, 'datasets')).filter((f) => f.includes('cancelled'))).toEqual([])
+})
+
+test('a running release import shows clips done / total and can be cancelled: no project folder is left', async ({ page }) => {
+  // Many small clips (short audio, padded on import) so the import runs long enough to be cancelled.
+  const clips: ReleaseClip[] = Array.from({ length: 1500 }, (_, i) => ({ name: `many${String(i).padStart(4, '0')}_0_5000`, category: 'dog_barking', split: 'test' }))
+  const many = makeS4Release(join(root, 'many release'), clips, W, H, 0.1)
+  await logIn(page)
+  if (await api<{ dir: string } | null>(page, 'project.current', {})) await api(page, 'project.close', {})
+  await page.reload()
+  const projectDir = join(root, 'projects', 'cancelled import')
+  await page.getByTestId('avsbench-release').fill(many)
+  await page.getByTestId('avsbench-format-s4').check()
+  await page.getByTestId('avsbench-dir').fill(projectDir)
+  const t0 = Date.now()
+  await page.getByTestId('avsbench-submit').click()
+  const counter = page.getByTestId('avsbench-progress-clips')
+  await expect(counter).toHaveText(new RegExp(`^[1-9]\\d* / ${clips.length} clips$`), { timeout: 60_000 })
+  console.log(`first import progress after ${Date.now() - t0} ms: ${await counter.textContent()}`)
+  await page.screenshot({ path: join(shots, 'e2e-dataset-7-import-progress.png') })
+  await page.getByTestId('avsbench-cancel').click()
+  await expect(page.getByTestId('avsbench-cancelled')).toBeVisible({ timeout: 30_000 })
+  console.log(`import cancelled after ${Date.now() - t0} ms`)
+  await expect(page.getByTestId('avsbench-progress')).toHaveCount(0)
+  await expect(page.getByTestId('start-screen')).toBeVisible()
+  expect(await api(page, 'project.current', {})).toBeNull()
+  expect(readdirSync(join(root, 'projects'))).not.toContain('cancelled import')
+  await expect(page.getByTestId('avsbench-submit')).toBeEnabled()
 })

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { AvsFormat } from '../../../../shared/avsbench'
 import { TASK_LABEL, basename } from '../../format'
-import { useImportAvsbench } from '../../queries/dataset'
+import { useAvsbenchImportJob, type AvsbenchImportJobState } from '../../queries/dataset'
 import { ErrorNote } from '../ErrorNote'
 import { FolderField } from './FolderField'
 import './dataset.css'
@@ -18,13 +18,16 @@ export function AvsbenchImportCard() {
   const [format, setFormat] = useState<AvsFormat>('s4')
   const [dir, setDir] = useState('')
   const [name, setName] = useState('')
-  const importRelease = useImportAvsbench()
+  const job = useAvsbenchImportJob()
+  // Busy until the job has ended (done: the project view takes over as soon as the project is current).
+  const busy = job.phase === 'starting' || job.phase === 'running' || job.phase === 'done'
   const submit = (e: FormEvent): void => {
     e.preventDefault()
-    importRelease.mutate({ dir: release.trim(), format, projectDir: dir.trim(), name: name.trim() || undefined })
+    if (busy) return
+    job.start({ dir: release.trim(), format, projectDir: dir.trim(), name: name.trim() || undefined })
   }
   return (
-    <form className="card" onSubmit={submit} data-testid="avsbench-form" aria-busy={importRelease.isPending}>
+    <form className="card" onSubmit={submit} data-testid="avsbench-form" aria-busy={busy}>
       <h2>New project from an AVSBench folder</h2>
       <label htmlFor="avsbench-release">Release folder</label>
       <FolderField id="avsbench-release" value={release} onChange={setRelease} testId="avsbench-release" placeholder="/data/AVSBench/Single-source" />
@@ -50,17 +53,43 @@ export function AvsbenchImportCard() {
         data-testid="avsbench-name"
       />
       <p className="hint">Frames, audio, splits, categories and ground-truth masks are copied into the project; the release is left as it is.</p>
-      {importRelease.isPending && (
-        <p className="muted" data-testid="avsbench-pending">
-          Importing… every frame, mask and audio file is read and checked; a full release takes minutes.
+      {busy && <ImportProgressView job={job} />}
+      {job.phase === 'cancelled' && (
+        <p className="muted" data-testid="avsbench-cancelled">
+          Import cancelled; nothing was kept, and the project folder can be used again.
         </p>
       )}
-      <ErrorNote error={importRelease.error} testId="avsbench-error" />
+      <ErrorNote error={job.error} testId="avsbench-error" />
       <div className="actions">
-        <button type="submit" className="primary" disabled={!release.trim() || !dir.trim() || importRelease.isPending} data-testid="avsbench-submit">
-          {importRelease.isPending ? 'Importing…' : 'Import release'}
+        <button type="submit" className="primary" disabled={!release.trim() || !dir.trim() || busy} data-testid="avsbench-submit">
+          {busy ? 'Importing…' : 'Import release'}
         </button>
       </div>
     </form>
+  )
+}
+
+function ImportProgressView({ job }: { job: AvsbenchImportJobState }) {
+  const p = job.progress
+  const importing = p?.stage === 'importing' || p?.stage === 'done'
+  const fraction = importing && p.total ? p.clips / p.total : 0
+  return (
+    <div className="dataset-progress" data-testid="avsbench-progress" data-stage={p?.stage ?? 'starting'}>
+      <div className="import-row-head">
+        <span className="import-name">{importing ? 'Importing' : 'Checking the release files'}</span>
+        <span className="import-stage" data-testid="avsbench-progress-clips" data-clips={p?.clips ?? 0} data-total={p?.total ?? 0}>
+          {importing ? `${p.clips} / ${p.total} clips` : ''}
+        </span>
+      </div>
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div className="progress-fill" style={{ width: `${Math.max(2, fraction * 100)}%` }} />
+      </div>
+      <p className="hint">Every frame, mask and audio file is read and checked; a full release takes minutes. Cancelling leaves no project behind.</p>
+      <div className="actions">
+        <button type="button" className="danger" onClick={job.cancel} disabled={!job.jobId || job.cancelling || job.phase === 'done'} data-testid="avsbench-cancel">
+          {job.cancelling ? 'Cancelling…' : 'Cancel import'}
+        </button>
+      </div>
+    </div>
   )
 }
