@@ -9,7 +9,7 @@ import './segment.css'
 
 const formatMetric = (v: unknown): string | null => (typeof v === 'number' ? v.toFixed(3) : null)
 
-/** What a model card says it scored, e.g. "S4 J 0.586 · F 0.736" (cards nest metrics per setting). */
+/** What a model card says it scored, e.g. "S4 J 0.789 · F 0.893" (cards nest metrics per setting). */
 function metricsLine(m: ModelInfo): string | null {
   if (!m.metrics) return null
   const parts: string[] = []
