@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test'
 import { encodePng } from '../../src/main/image/png'
 import { encodeWavPcm16 } from '../../src/main/services/media/wav'
 import type { ExportResult, ProjectEvalResult } from '../../src/shared/avsbench'
-import { AvsServer } from './server'
+import { AvsServer, api as callApi } from './server'
 
 // The dataset actions in browser mode: a new project from an AVSBench S4 release folder, export
 // to disk, evaluation of model vs human masks, and import of a model's saved predictions — all
@@ -116,17 +116,11 @@ function listFiles(dir: string): string[] {
   return out.sort()
 }
 
-/** Calls the API from the page, as the app does (same origin, session cookie). */
+/** The API call's body; a non-200 answer throws with the server's error. */
 async function api<T>(page: Page, channel: string, input: object): Promise<T> {
-  const r = await page.evaluate(
-    async ({ channel, input }) => {
-      const res = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
-      return { status: res.status, body: (await res.json()) as unknown }
-    },
-    { channel, input }
-  )
+  const r = await callApi<T>(page, channel, input)
   if (r.status !== 200) throw new Error(`${channel}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
-  return r.body as T
+  return r.body
 }
 
 /** Logs in with the one-time link the first time, then with the saved session cookie. */

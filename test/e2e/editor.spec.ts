@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { makeVideo } from '../fixtures/media'
-import { AvsServer } from './server'
+import { AvsServer, api } from './server'
 
 // The mask editor, sound timeline and review workflow in browser mode: real mouse strokes on the
 // canvas, keyboard shortcuts from the editor's action registry, and every edit checked on the server.
@@ -40,22 +40,6 @@ async function logIn(page: Page): Promise<void> {
     await page.context().addCookies(session)
     await page.goto(new URL('/', loginUrl).toString())
   }
-}
-
-interface ApiResult<T> {
-  status: number
-  body: T
-}
-
-/** Calls the API from the page, as the app does (same origin, session cookie). */
-function api<T = unknown>(page: Page, channel: string, input: object): Promise<ApiResult<T>> {
-  return page.evaluate(
-    async ({ channel, input }) => {
-      const res = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
-      return { status: res.status, body: await res.json() }
-    },
-    { channel, input }
-  ) as Promise<ApiResult<T>>
 }
 
 interface SavedMask {

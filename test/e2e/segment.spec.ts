@@ -9,6 +9,7 @@ import { decodePng } from '../../src/main/image/png'
 import { decodeMask } from '../../src/main/services/project/maskCodec'
 import { BinaryMetricAccumulator } from '../../src/shared/metrics/avsMetrics'
 import { ffmpegPath as ffmpeg } from '../fixtures/media'
+import { api } from './server'
 
 // Auto-segmentation end to end (issue #6): SynthAVS test-split videos imported through the UI,
 // segmented with the shipped model through the UI (one clip from the clip view, then the whole
@@ -98,22 +99,6 @@ test.afterAll(async () => {
   await stopServer()
   if (root) rmSync(root, { recursive: true, force: true })
 })
-
-interface ApiResult<T> {
-  status: number
-  body: T
-}
-
-/** Calls the API from the page, as the app does (same origin, session cookie). */
-function api<T = unknown>(page: Page, channel: string, input: object): Promise<ApiResult<T>> {
-  return page.evaluate(
-    async ({ channel, input }) => {
-      const res = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
-      return { status: res.status, body: await res.json() }
-    },
-    { channel, input }
-  ) as Promise<ApiResult<T>>
-}
 
 interface ClipRow {
   id: number

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve, join } from 'node:path'
+import type { Page } from '@playwright/test'
 
 /** `avs serve --port 0` (the built CLI) for one spec file, with its one-time login URL. */
 export class AvsServer {
@@ -43,4 +44,20 @@ export class AvsServer {
     await exited
     clearTimeout(killer)
   }
+}
+
+export interface ApiResult<T> {
+  status: number
+  body: T
+}
+
+/** Calls the API from the page, as the app does (same origin, session cookie). */
+export function api<T = unknown>(page: Page, channel: string, input: object): Promise<ApiResult<T>> {
+  return page.evaluate(
+    async ({ channel, input }) => {
+      const res = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
+      return { status: res.status, body: await res.json() }
+    },
+    { channel, input }
+  ) as Promise<ApiResult<T>>
 }
