@@ -221,7 +221,9 @@ export class AvsbenchImporter {
   /**
    * Imports an official S4/MS3/AVSS release into a new project; clips with missing or bad files are
    * reported and left out. All or nothing: when it is cancelled or fails once the project exists, the
-   * project is closed and everything it had written (the folder, when the import made it) is removed.
+   * project is closed and everything it had written (the folder, when the import made it) is removed;
+   * it is listed under recent projects only once complete. A killed import leaves the project marked
+   * unfinished, which opening it then refuses.
    */
   async importRelease(req: { dir: string; format: AvsFormat; projectDir: string; name?: string }, signal?: AbortSignal, onProgress?: (p: ImportReleaseProgress) => void): Promise<AvsbenchImportReport> {
     const root = this.findRoot(req.dir, req.format)
@@ -234,7 +236,7 @@ export class AvsbenchImporter {
     const projectDir = resolve(req.projectDir)
     // What the folder held before (create accepts a missing folder or one with hidden files only).
     const before = existsSync(projectDir) ? new Set(await readdir(projectDir)) : null
-    await this.projects.create(projectDir, req.format, req.name)
+    await this.projects.create(projectDir, req.format, req.name, { importing: 'an AVSBench import' })
     try {
       return await this.importClips(req.format, root, clips, skipped, warnings, signal, onProgress)
     } catch (err) {
@@ -373,7 +375,9 @@ export class AvsbenchImporter {
     checkCancelled(signal)
     onProgress?.({ stage: 'importing', clips: done, total: clips.length })
     if (unknownPixels) warnings.unshift(`${unknownPixels} mask pixel(s) in all had colours that are no AVSS class and were read as background`)
-    return { project: this.projects.summary(), ...report, skipped, warnings }
+    // The very last step: only a complete import removes the unfinished marker.
+    const summary = await this.projects.finishImport()
+    return { project: summary, ...report, skipped, warnings }
   }
 
   /** Imports an official `--save_pred_mask` folder into the open project as model masks, resized to each frame. */

@@ -1,5 +1,6 @@
 import { constants, existsSync } from 'node:fs'
 import { access, mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { CLIP_SECONDS, type ProjectSummary, type RecentProject, type Settings, type TaskType } from '../../../shared/domain'
@@ -11,6 +12,16 @@ export const MEDIA_DIR = 'media'
 export const STAGING_DIR = '.staging'
 const FORMAT = 'avs-annotator/1'
 const MAX_RECENT = 20
+/** Meta key of a project an import is still building: written with the project, deleted by the import's last step. */
+export const IMPORTING_META = 'importing'
+
+/** What the importing marker records: who builds the project, and which process. */
+interface ImportingMarker {
+  by: string
+  startedAt: string
+  pid: number
+  host: string
+}
 
 export interface OpenProject {
   dir: string
@@ -24,6 +35,30 @@ async function assertWritable(path: string, what: string): Promise<void> {
   let ok = (st.mode & 0o200) !== 0
   if (ok) ok = await access(path, constants.W_OK).then(() => true, () => false)
   if (!ok) throw new ApiError('read_only', `${what} ${path} is read-only; the project was not opened. Make it writable or copy the project elsewhere.`)
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Why a project that still carries the importing marker cannot be opened. */
+function unfinishedImportMessage(markerJson: string, dir: string): string {
+  let m: Partial<ImportingMarker> = {}
+  try {
+    m = JSON.parse(markerJson) as Partial<ImportingMarker>
+  } catch {
+    // an unreadable marker still marks the project as unfinished
+  }
+  const by = m.by ?? 'an import'
+  if (m.host === hostname() && typeof m.pid === 'number' && processAlive(m.pid)) {
+    return `This project is still being built by ${by} (process ${m.pid}, started ${m.startedAt ?? '?'}); open it once the import has finished. If no import is running, it was killed: delete the project and import again: ${dir}`
+  }
+  return `This project was left half-imported by ${by} that did not finish (killed or crashed); delete it and import again: ${dir}`
 }
 
 /** Creates, opens and remembers projects; holds the one open project of this process. */
@@ -41,7 +76,13 @@ export class ProjectService {
     return this.open
   }
 
-  async create(dirIn: string, task: TaskType, name?: string): Promise<ProjectSummary> {
+  /**
+   * Creates a project and opens it. With `importing` (who builds it, e.g. "an AVSBench import") the
+   * project is marked unfinished in the same transaction that creates it, is not listed under recent
+   * projects, and no other open accepts it until `finishImport()`: a killed import cannot pass for a
+   * complete project.
+   */
+  async create(dirIn: string, task: TaskType, name?: string, opts: { importing?: string } = {}): Promise<ProjectSummary> {
     const dir = resolve(dirIn)
     if (existsSync(join(dir, DB_FILE))) throw new ApiError('project_exists', `${dir} already holds a project; open it instead`)
     if (existsSync(dir)) {
@@ -61,13 +102,29 @@ export class ProjectService {
       store.setMeta('task', task)
       store.setMeta('clip_seconds', String(CLIP_SECONDS[task]))
       store.setMeta('created_at', new Date().toISOString())
+      if (opts.importing) {
+        const marker: ImportingMarker = { by: opts.importing, startedAt: new Date().toISOString(), pid: process.pid, host: hostname() }
+        store.setMeta(IMPORTING_META, JSON.stringify(marker))
+      }
     })()
     store.close()
-    return this.openProject(dir)
+    return this.load(dir, { importing: Boolean(opts.importing) })
   }
 
   async openProject(dirIn: string): Promise<ProjectSummary> {
-    const dir = resolve(dirIn)
+    return this.load(resolve(dirIn), { importing: false })
+  }
+
+  /** Ends the import that created the open project: deletes its marker, then lists it under recent projects. */
+  async finishImport(): Promise<ProjectSummary> {
+    this.require().store.deleteMeta(IMPORTING_META)
+    const summary = this.summary()
+    await this.remember(summary)
+    return summary
+  }
+
+  /** Opens `dir`; only the import that created a project (`importing`) may open it while it is marked unfinished. */
+  private async load(dir: string, { importing }: { importing: boolean }): Promise<ProjectSummary> {
     const file = join(dir, DB_FILE)
     if (!existsSync(dir)) throw new ApiError('not_found', `${dir} does not exist`)
     if (!existsSync(file)) throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE})`)
@@ -78,13 +135,18 @@ export class ProjectService {
       store.close()
       throw new ApiError('not_a_project', `${file} is a SQLite file but not an AVS Annotator project`)
     }
+    const marker = store.getMeta(IMPORTING_META)
+    if (marker !== null && !importing) {
+      store.close()
+      throw new ApiError('import_unfinished', unfinishedImportMessage(marker, dir))
+    }
     const mediaDir = join(dir, MEDIA_DIR)
     await mkdir(mediaDir, { recursive: true })
     this.close()
     this.open = { dir, mediaDir, store }
     await this.cleanMediaCache()
     const summary = this.summary()
-    await this.remember(summary)
+    if (!importing) await this.remember(summary)
     return summary
   }
 

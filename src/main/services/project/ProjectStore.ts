@@ -108,6 +108,10 @@ export class ProjectStore {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(key)
+  }
+
   get task(): TaskType {
     return (this.getMeta('task') ?? 's4') as TaskType
   }
