@@ -25,9 +25,12 @@ from models.train import evaluate, load_split, swap_perm  # noqa: E402
 
 def training_chain(run_dir):
     """The training runs behind run_dir, oldest first: each run's training.json, following `--init <ckpt>`
-    (a continuation starts from another run's checkpoint) back to the run that started from scratch."""
+    (a continuation starts from another run's checkpoint) back to the run that started from scratch.
+    Returns (chain, base): base is the card training record of a released checkpoint (`--init
+    models/<name>.pt`) the oldest run continued from, else None; its stages and pipeline come first."""
     chain = []
     seen = set()
+    base = None
     while run_dir and os.path.abspath(run_dir) not in seen:
         seen.add(os.path.abspath(run_dir))
         tj = os.path.join(run_dir, "training.json")
@@ -37,8 +40,16 @@ def training_chain(run_dir):
         chain.insert(0, t)
         words = t.get("command", "").split()
         init = words[words.index("--init") + 1] if "--init" in words else None
+        if init and not os.path.exists(os.path.join(os.path.dirname(init), "training.json")) and os.path.isfile(init):
+            base = torch.load(init, map_location="cpu").get("training")   # a released checkpoint (release.py's .pt)
+            break
         run_dir = os.path.dirname(init) if init else None
-    return chain
+    return chain, base
+
+
+def _stage(t):
+    return dict(command=t.get("command", ""), steps=t.get("steps"), lr=t.get("lr"), procs=t.get("procs", 1),
+                train_minutes=t.get("train_minutes"), mix=(t.get("data") or {}).get("mix", t.get("mix")))
 
 
 def main(argv=None):
@@ -75,13 +86,16 @@ def main(argv=None):
            + " ".join(f"--{k} {','.join(map(str, v))}" for k, v in counts.items()) + " --workers 2")
     training["data"] = dict(training.get("data") or {}, clips=counts, seed=seed, input=f"{cfg['input_size'][0]}x{cfg['input_size'][1]} (frames resized "
                             "bilinearly from the 224x224 AVSBench frames)", train_frames_supervised="all 5")
-    chain = training_chain(a.run) or [training]
-    training["stages"] = [dict(command=t.get("command", ""), steps=t.get("steps"), lr=t.get("lr"),
-                               train_minutes=t.get("train_minutes"), mix=(t.get("data") or {}).get("mix"))
-                          for t in chain]
-    training["train_minutes_total"] = round(sum(t.get("train_minutes") or 0 for t in chain), 1)
-    training["steps_total"] = sum(t.get("steps") or 0 for t in chain)
-    training["pipeline"] = (["OMP_NUM_THREADS=1 " + gen] + ["OMP_NUM_THREADS=1 " + t.get("command", "") for t in chain]
+    chain, base = training_chain(a.run)
+    chain = chain or [training]
+    prior = (base or {}).get("stages") or []
+    training["stages"] = [_stage(t) for t in prior] + [_stage(t) for t in chain]
+    training["train_minutes_total"] = round(sum(t.get("train_minutes") or 0 for t in training["stages"]), 1)
+    training["steps_total"] = sum(t.get("steps") or 0 for t in training["stages"])
+    # the released checkpoint the first run continued from is rebuilt by its own pipeline (data generation
+    # excluded: it is the same command), release included
+    before = [c for c in (base or {}).get("pipeline") or [] if "models.synthavs.generate" not in c]
+    training["pipeline"] = (["OMP_NUM_THREADS=1 " + gen] + before + ["OMP_NUM_THREADS=1 " + t.get("command", "") for t in chain]
                             + ["OMP_NUM_THREADS=1 " + training["release_command"]])
     S = cfg["input_size"][0]
     metrics = {"protocol": "official mask_iou / Eval_Fmeasure (spec avsbench-format §6.1) ported to CPU, test batch = 1 "
