@@ -30,15 +30,22 @@ export const ExportReport = z.object({
 })
 export type ExportReport = z.infer<typeof ExportReport>
 
+/** Progress of an export job: clips written out of the clips to write (0 until 'preparing' has planned them). */
 export const ExportProgress = z.object({
   jobId: z.string(),
   stage: z.enum(['preparing', 'writing', 'finishing', 'done', 'failed', 'cancelled']),
   /** 0..1 */
   fraction: z.number(),
+  /** Clips written so far. */
   clips: z.number().int(),
+  /** Clips to write (the plan, without the skipped ones). */
+  total: z.number().int(),
   error: z.string().nullable()
 })
 export type ExportProgress = z.infer<typeof ExportProgress>
+
+/** "14 / 60 clips" (the export dialog and `avs export` both show it), or '' before the clips to write are known. */
+export const exportClipsText = (p: Pick<ExportProgress, 'clips' | 'total'>): string => (p.total > 0 ? `${p.clips} / ${p.total} clips` : '')
 
 export const ExportResult = z.object({ done: z.boolean(), report: ExportReport.nullable(), error: z.string().nullable() })
 export type ExportResult = z.infer<typeof ExportResult>

@@ -207,8 +207,11 @@ export const ProjectStats = z.object({
   framesByStatus: StatusCounts,
   /** Share of frames accepted or rejected. */
   reviewedShare: z.number(),
-  /** Jaccard between the model's and the final mask, over frames with both (how much the model was corrected). */
-  correctedFrames: z.number().int(),
+  /**
+   * Frames with a model mask and ground truth (the newest human or imported mask), as Evaluate
+   * scores them, and the mean foreground Jaccard between the two (how much the model was corrected).
+   */
+  comparedFrames: z.number().int(),
   meanModelJaccard: z.number().nullable()
 })
 export type ProjectStats = z.infer<typeof ProjectStats>

@@ -8,7 +8,7 @@ import { encodePng } from '../../src/main/image/png'
 import { AvsbenchExporter } from '../../src/main/services/avsbench/AvsbenchExporter'
 import { AVSS_PALETTE } from '../../src/shared/avsClasses'
 import type { PredictionImportReport, ProjectEvalResult } from '../../src/shared/avsbench'
-import type { ClipDetail } from '../../src/shared/domain'
+import type { ClipDetail, ProjectStats } from '../../src/shared/domain'
 import { ffmpegPath } from '../fixtures/media'
 import { hasPython, makeAvssRelease, makeProject, python, rectMask } from './avsbenchFixtures'
 
@@ -199,6 +199,10 @@ describe('evaluation', () => {
     expect(ev.project.frames).toBe(15)
     expect(ev.project.miou).toBeGreaterThan(0.05)
     expect(ev.project.miou).toBeLessThan(0.95)
+    // the dashboard compares the same frames (predictions are newer than the ground truth)
+    const stats = (await app.dispatch('project.stats', {})) as ProjectStats
+    expect(stats.comparedFrames).toBe(ev.project.frames)
+    expect(stats.meanModelJaccard).toBeGreaterThan(0)
     // the same scores through the CLI with the project as the prediction source (masks at 112 → 224)
     const dir = app.projects.require().dir
     app.projects.close()

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { createApp, type App } from '../../src/main/app'
 import { encodePng } from '../../src/main/image/png'
 import { decodeMask } from '../../src/main/services/project/maskCodec'
-import type { AvsbenchImportReport, ExportReport, ExportResult } from '../../src/shared/avsbench'
+import { ExportProgress, type AvsbenchImportReport, type ExportReport, type ExportResult } from '../../src/shared/avsbench'
 import type { ClipDetail } from '../../src/shared/domain'
 import { ffmpegPath } from '../fixtures/media'
 import { listFiles, makeAvssRelease, makeProject } from './avsbenchFixtures'
@@ -42,15 +42,21 @@ describe('round trip: export → import → export', () => {
 
   for (const format of ['s4', 'ms3'] as const) {
     test(`${format.toUpperCase()}: byte-identical masks, frames, wav and pkl; equal CSV; progress events`, async () => {
-      const seen: string[] = []
+      const events: ExportProgress[] = []
       app.events.subscribe((e, p) => {
-        if (e === 'export.progress') seen.push((p as { stage: string }).stage)
+        if (e === 'export.progress') events.push(ExportProgress.parse(p))
       })
       const first = join(root, `${format}-first`)
       const r1 = await exportVia(app, format, first)
       expect(r1.skipped).toEqual([])
+      const seen = events.map((p) => p.stage)
       expect(seen).toContain('writing')
       expect(seen[seen.length - 1]).toBe('done')
+      // Clips written / clips to write, as reported: the total is known from the first 'writing' event on.
+      expect(events[0]).toMatchObject({ stage: 'preparing', clips: 0, total: 0 })
+      const writing = events.filter((p) => p.stage === 'writing')
+      expect(writing.map((p) => [p.clips, p.total])).toEqual([0, 1, 2, 3].map((n) => [n, 3]))
+      expect(events[events.length - 1]).toMatchObject({ stage: 'done', clips: 3, total: 3, fraction: 1, error: null })
 
       const other = createApp({ mode: 'cli', homeDir: join(root, 'home2') })
       const imported = (await other.dispatch('avsbench.import', { dir: first, format, projectDir: join(root, `${format}-imported`) })) as AvsbenchImportReport

@@ -119,14 +119,37 @@ test('per-second marks, next frame needing review across clips, and the project 
   store.addMask(ids[2], { source: 'model', width: 64, height: 48, encoding: MASK_ENCODING, data: encodeMask(full), model: 'm', confidence: 0.4 })
   store.addMask(ids[3], { source: 'model', width: 64, height: 48, encoding: MASK_ENCODING, data: encodeMask(full), model: 'm', confidence: 0.8 })
   await app.dispatch('mask.save', { frameId: ids[2], width: 64, height: 48, data: b64(half) })
-  const stats = (await app.dispatch('project.stats', {})) as { framesByStatus: Record<string, number>; reviewedShare: number; correctedFrames: number; meanModelJaccard: number }
+  const stats = (await app.dispatch('project.stats', {})) as { framesByStatus: Record<string, number>; reviewedShare: number; comparedFrames: number; meanModelJaccard: number }
   expect(stats.framesByStatus).toEqual({ unreviewed: 1, auto: 1, edited: 1, accepted: 2, rejected: 0 })
   expect(stats.reviewedShare).toBeCloseTo(0.4, 9)
-  expect(stats.correctedFrames).toBe(1)
+  expect(stats.comparedFrames).toBe(1)
   expect(stats.meanModelJaccard).toBeCloseTo(0.5, 9)
   expect(store.listClips()[0].confidence).toBe(0.4)
   for (const id of ids) await app.dispatch('frame.setStatus', { frameIds: [id], status: 'accepted' })
   expect(await app.dispatch('review.next', {})).toBeNull()
+})
+
+test('the dashboard compares model masks with imported ground truth on the frames Evaluate scores', async () => {
+  // As after `avs import-avsbench` + `avs import-predictions`: accepted release masks first, the model's later.
+  const { app, clip } = await projectWithClip('s4')
+  const store = app.projects.require().store
+  const ids = clip.frames.map((f) => f.id)
+  const full = new Uint8Array(64 * 48).fill(1)
+  const half = new Uint8Array(64 * 48).fill(1, 0, 64 * 24)
+  const mask = (labels: Uint8Array, width = 64, height = 48) => ({ width, height, encoding: MASK_ENCODING, data: encodeMask(labels) })
+  store.addMask(ids[0], { source: 'import', status: 'accepted', ...mask(half) })
+  store.addMask(ids[1], { source: 'import', status: 'accepted', ...mask(full) })
+  // A person's mask older than the model's still is the ground truth ("replace edits" re-ran the model).
+  store.addMask(ids[3], { source: 'human', ...mask(half) })
+  // Ground truth at another size is not comparable: neither Evaluate nor the dashboard scores it.
+  store.addMask(ids[4], { source: 'import', status: 'accepted', ...mask(new Uint8Array(32 * 24).fill(1), 32, 24) })
+  for (const id of ids) store.addMask(id, { source: 'model', model: 'official', confidence: null, ...mask(full) })
+
+  const stats = (await app.dispatch('project.stats', {})) as { comparedFrames: number; meanModelJaccard: number | null }
+  const ev = (await app.dispatch('eval.project', {})) as { project: { frames: number } }
+  expect(ev.project.frames).toBe(3)
+  expect(stats.comparedFrames).toBe(ev.project.frames)
+  expect(stats.meanModelJaccard).toBeCloseTo((0.5 + 1 + 0.5) / 3, 9)
 })
 
 test('the editor undo history of a clip is kept in the project and survives reopening it', async () => {

@@ -1,14 +1,15 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { ApiError } from '../../shared/api'
 import type { App } from '../app'
 import { mimeOf, resolveInside } from '../mediaFiles'
 import { safeStem } from '../services/media/ImportService'
+import { newUploadDir, removeUpload } from '../services/project/uploads'
 
 export interface WebHostOptions {
   app: App
@@ -174,19 +175,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return sendFile(req, res, file, { 'cache-control': 'private, max-age=3600' })
     }
     if (path === '/upload') {
-      // Drag-and-drop in a browser gives bytes, not a path: store them in the project, then import by path.
+      // Drag-and-drop in a browser gives bytes, not a path: store them in the project, then import by
+      // path. The import that consumes the file removes it (project/uploads.ts).
       if (req.method !== 'POST') return sendError(res, new ApiError('bad_method', 'Use POST'))
       const project = app.projects.require()
       const name = basename(url.searchParams.get('name') ?? 'upload.bin')
       // One folder per upload keeps the user's file name (clip names derive from it) without collisions.
-      const dir = join(project.dir, 'uploads', randomUUID().slice(0, 8))
-      await mkdir(dir, { recursive: true })
+      const dir = newUploadDir(project.dir)
+      await mkdir(dirname(dir), { recursive: true })
+      await mkdir(dir)
       const ext = /\.[A-Za-z0-9]{1,8}$/.exec(name)?.[0] ?? ''
       const file = join(dir, `${safeStem(name)}${ext}`)
       try {
         await pipeline(req, createWriteStream(file))
       } catch (err) {
-        await rm(file, { force: true })
+        await removeUpload(project.dir, file)
         throw new ApiError('upload_failed', `Upload of ${name} failed: ${(err as Error).message}`)
       }
       return sendJson(res, 200, { path: file })

@@ -63,7 +63,9 @@ export type { ExportReport }
 export interface ExportProgressInfo {
   stage: 'preparing' | 'writing' | 'finishing'
   fraction: number
+  /** Clips written so far, out of `total` (0 while preparing). */
   clips: number
+  total: number
 }
 
 /** One clip that will be written: its frames, the masks of its annotated frames, and its CSV data. */
@@ -190,14 +192,15 @@ export class AvsbenchExporter {
     })
     await assertWritableDir(parent, out)
 
-    onProgress?.({ stage: 'preparing', fraction: 0, clips: 0 })
+    onProgress?.({ stage: 'preparing', fraction: 0, clips: 0, total: 0 })
     const report: ExportReport = { format: opts.format, out, clips: 0, frames: 0, masks: 0, skipped: [] }
     const plan = this.plan(project, opts, report)
+    onProgress?.({ stage: 'writing', fraction: 0, clips: 0, total: plan.length })
     const tmp = join(parent, `.${basename(out)}.export-${randomUUID().slice(0, 8)}`)
     try {
       await mkdir(tmp)
       const rows = opts.format === 'avss' ? await this.writeAvss(project, plan, tmp, report, signal, onProgress) : await this.writeBinary(project, plan, opts.format, tmp, report, signal, onProgress)
-      onProgress?.({ stage: 'finishing', fraction: 1, clips: report.clips })
+      onProgress?.({ stage: 'finishing', fraction: 1, clips: report.clips, total: plan.length })
       if (opts.format === 's4') await writeFile(join(tmp, S4_CSV), toCsv(S4_HEADER, rows))
       if (opts.format === 'ms3') await writeFile(join(tmp, MS3_CSV), toCsv(MS3_HEADER, rows))
       if (opts.format === 'avss') {
@@ -392,7 +395,7 @@ export class AvsbenchExporter {
           report.clips++
           report.frames += p.frames.length
           report.masks += p.masks.size
-          onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
+          onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips, total: plan.length })
           // Encoding inline (no workers) must still let the main process answer between clips.
           await yieldLoop()
         }
@@ -460,7 +463,7 @@ export class AvsbenchExporter {
       rows.push([vid, uid, p.meta.s_min ?? Math.floor(start / 60), p.meta.s_sec ?? start % 60, aObj, split, subset])
       report.clips++
       report.frames += p.frames.length
-      onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips })
+      onProgress?.({ stage: 'writing', fraction: report.clips / plan.length, clips: report.clips, total: plan.length })
       await yieldLoop()
     }
     return rows

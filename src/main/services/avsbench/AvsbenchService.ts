@@ -115,19 +115,23 @@ export class AvsbenchService {
     const id = randomUUID()
     const controller = new AbortController()
     const job: ExportJob = { id, controller, done: false, report: null, error: null, promise: Promise.resolve(null) }
-    const progress = (stage: ExportProgress['stage'], fraction: number, clips: number, error: string | null = null): void =>
-      this.emit({ jobId: id, stage, fraction, clips, error })
+    // The last counts, so the final event of a failed or cancelled export says how far it got.
+    let last: Omit<ExportProgress, 'jobId' | 'error'> = { stage: 'preparing', fraction: 0, clips: 0, total: 0 }
+    const progress = (p: Omit<ExportProgress, 'jobId' | 'error'>, error: string | null = null): void => {
+      last = p
+      this.emit({ jobId: id, ...p, error })
+    }
     job.promise = (async () => {
       try {
         const exporter = new AvsbenchExporter(await this.ffmpeg())
-        const report = await exporter.export(project, req, controller.signal, (p) => progress(p.stage, p.fraction, p.clips))
+        const report = await exporter.export(project, req, controller.signal, (p) => progress(p))
         job.report = report
-        progress('done', 1, report.clips)
+        progress({ stage: 'done', fraction: 1, clips: report.clips, total: last.total })
         return report
       } catch (err) {
         const cancelled = controller.signal.aborted || (err instanceof ApiError && err.code === 'cancelled')
         job.error = cancelled ? 'cancelled' : (err as Error).message
-        progress(cancelled ? 'cancelled' : 'failed', 0, 0, job.error)
+        progress({ stage: cancelled ? 'cancelled' : 'failed', fraction: last.fraction, clips: last.clips, total: last.total }, job.error)
         return null
       } finally {
         job.done = true

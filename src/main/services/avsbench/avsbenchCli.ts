@@ -2,7 +2,7 @@
 // parses the arguments and hands them here.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { AvsFormat, type AvsbenchImportProgress, type ExportProgress, type PredictionImportReport } from '../../../shared/avsbench'
+import { AvsFormat, exportClipsText, type AvsbenchImportProgress, type ExportProgress, type PredictionImportReport } from '../../../shared/avsbench'
 import { Split } from '../../../shared/domain'
 import type { App } from '../../app'
 import { DB_FILE } from '../project/ProjectService'
@@ -54,7 +54,7 @@ export async function cmdExport(app: App, a: CliArgs): Promise<number> {
   app.events.subscribe((event, payload) => {
     if (event !== 'export.progress' || !tty) return
     const e = payload as ExportProgress
-    err(`\r\x1b[K${e.stage} ${Math.round(e.fraction * 100)}% (${e.clips} clips)`)
+    err(`\r\x1b[K${[e.stage, exportClipsText(e), `${Math.round(e.fraction * 100)}%`].filter(Boolean).join(' ')}`)
   })
   const { jobId } = (await app.dispatch('export.start', {
     format: fmt,

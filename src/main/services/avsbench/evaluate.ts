@@ -8,7 +8,7 @@ import type { EvalScores, ProjectEvalResult } from '../../../shared/avsbench'
 import type { Split } from '../../../shared/domain'
 import { BinaryMetricAccumulator, SemanticMetricAccumulator } from '../../../shared/metrics/avsMetrics'
 import { resizeNearest } from '../../image/png'
-import type { ProjectStore, StoredMask } from '../project/ProjectStore'
+import type { ProjectStore } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
 import { annotatedFrames, avss, AVSS_CSV, ms3, MS3_CSV, parseCsv, s4, S4_CSV, type AvsFormat, type AvssSubset } from './layout'
 import { readBinaryMask, readClassMask, type LabelImage } from './maskImages'
@@ -198,18 +198,10 @@ export async function evaluateFolders(opts: FolderEvalOptions): Promise<FolderEv
   return result
 }
 
-/** The newest mask a person made or imported (not the model's). */
-function latestHumanMask(store: ProjectStore, frameId: number): StoredMask | null {
-  const h = store.latestMask(frameId, 'human')
-  const i = store.latestMask(frameId, 'import')
-  if (!h) return i
-  if (!i) return h
-  return h.revision > i.revision ? h : i
-}
-
 /**
- * How much people corrected the model: latest model mask vs latest human/imported mask on every
- * frame that has both, per clip and for the project, at the frames' own size.
+ * How much people corrected the model: latest model mask vs the frame's ground truth
+ * (`ProjectStore.latestGroundTruth`) on every frame that has both, per clip and for the project,
+ * at the frames' own size.
  */
 export function evaluateProject(store: ProjectStore): ProjectEvalResult {
   const task = store.task
@@ -222,10 +214,10 @@ export function evaluateProject(store: ProjectStore): ProjectEvalResult {
     let frames = 0
     for (const f of store.listFrames(c.id)) {
       const model = store.latestMask(f.id, 'model')
-      const human = latestHumanMask(store, f.id)
-      if (!model || !human || model.width !== human.width || model.height !== human.height) continue
+      const truth = store.latestGroundTruth(f.id)
+      if (!model || !truth || model.width !== truth.width || model.height !== truth.height) continue
       const pred = decodeMask(model.data, model.width, model.height)
-      const gt = decodeMask(human.data, human.width, human.height)
+      const gt = decodeMask(truth.data, truth.width, truth.height)
       acc.add(pred, gt, model.width, model.height)
       projectAcc.add(pred, gt, model.width, model.height)
       frames++

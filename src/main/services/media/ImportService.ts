@@ -6,6 +6,7 @@ import { AUDIO_SAMPLE_RATE, type ClipFlag, type ImportProgress, type ImportResul
 import { planClips } from '../../../shared/frameTiming'
 import type { NewClip } from '../project/ProjectStore'
 import { STAGING_DIR, type ProjectService } from '../project/ProjectService'
+import { removeUpload } from '../project/uploads'
 import { clipLogMelPickle, logMelCacheEntry, logMelCacheFile } from '../avsbench/clipAudio'
 import { decodeVideo } from './decodeVideo'
 import { probeVideo } from './probe'
@@ -20,6 +21,8 @@ interface Job {
   id: string
   paths: string[]
   startOffset: number
+  /** The project the job imports into: browser uploads among `paths` live in it. */
+  projectDir: string | null
   controller: AbortController
   results: ImportResult[]
   done: boolean
@@ -64,7 +67,16 @@ export class ImportService {
   start(paths: string[], startOffset = 0): string {
     const id = randomUUID()
     const controller = new AbortController()
-    const job: Job = { id, paths: paths.map((p) => resolve(p)), startOffset, controller, results: [], done: false, promise: Promise.resolve([]) }
+    const job: Job = {
+      id,
+      paths: paths.map((p) => resolve(p)),
+      startOffset,
+      projectDir: this.projects.current?.dir ?? null,
+      controller,
+      results: [],
+      done: false,
+      promise: Promise.resolve([])
+    }
     job.promise = this.run(job).finally(() => {
       job.done = true
     })
@@ -93,16 +105,21 @@ export class ImportService {
     for (const path of job.paths) {
       const progress = (stage: ImportProgress['stage'], fraction: number, clips = 0, error: string | null = null): void =>
         this.emit({ jobId: job.id, path, stage, fraction, clips, error })
+      // A browser upload is consumed by its import, whatever the outcome (the browser uploads again to retry).
+      const consumed = (): Promise<void> => (job.projectDir ? removeUpload(job.projectDir, path).catch(() => undefined) : Promise.resolve())
       if (job.controller.signal.aborted) {
+        await consumed()
         job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: 'cancelled' })
         progress('cancelled', 0)
         continue
       }
       try {
         const r = await this.importOne(path, job.startOffset, job.controller.signal, (stage, f) => progress(stage, f))
+        await consumed()
         job.results.push(r)
         progress('done', 1, r.clips)
       } catch (err) {
+        await consumed()
         const cancelled = err instanceof ApiError && err.code === 'cancelled'
         const message = cancelled ? 'cancelled' : (err as Error).message
         job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: message })

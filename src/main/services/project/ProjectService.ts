@@ -6,6 +6,7 @@ import { ApiError } from '../../../shared/api'
 import { CLIP_SECONDS, type ProjectSummary, type RecentProject, type Settings, type TaskType } from '../../../shared/domain'
 import { openDatabase } from '../../db/openDatabase'
 import { ProjectStore } from './ProjectStore'
+import { removeUploads } from './uploads'
 
 export const DB_FILE = 'project.sqlite'
 export const MEDIA_DIR = 'media'
@@ -150,10 +151,14 @@ export class ProjectService {
     return summary
   }
 
-  /** Removes what an interrupted import left: staging folders and media folders no video row owns. */
+  /**
+   * Removes what an interrupted import left: staging folders, media folders no video row owns, and
+   * browser uploads no import consumed (project/uploads.ts).
+   */
   private async cleanMediaCache(): Promise<void> {
-    const { mediaDir, store } = this.require()
+    const { dir, mediaDir, store } = this.require()
     await rm(join(mediaDir, STAGING_DIR), { recursive: true, force: true })
+    await removeUploads(dir)
     const known = new Set((store.db.prepare('SELECT uuid FROM videos').all() as Array<{ uuid: string }>).map((r) => r.uuid))
     for (const entry of await readdir(mediaDir)) {
       if (/^[0-9a-f-]{36}$/.test(entry) && !known.has(entry)) await rm(join(mediaDir, entry), { recursive: true, force: true })

@@ -273,13 +273,25 @@ export class ProjectStore {
     return { frames }
   }
 
-  /** Frames with both a model mask and a later human mask: the latest of each. */
-  correctedFrames(): Array<{ frameId: number; model: StoredMask; human: StoredMask }> {
+  /**
+   * A frame's ground truth: its newest mask a person made or an AVSBench import brought (accepted
+   * release masks), never the model's. Evaluate and the dashboard both score the model against it.
+   */
+  latestGroundTruth(frameId: number): StoredMask | null {
+    const row = this.db
+      .prepare(`SELECT * FROM masks WHERE frame_id = ? AND source IN ('human', 'import') ORDER BY revision DESC LIMIT 1`)
+      .get(frameId) as MaskRow | undefined
+    return row ? toStoredMask(row) : null
+  }
+
+  /** Frames with both a model mask and ground truth (in either order): the latest model mask and `latestGroundTruth`. */
+  modelAndTruthFrames(): Array<{ frameId: number; model: StoredMask; truth: StoredMask }> {
     const ids = this.db
-      .prepare(`SELECT DISTINCT h.frame_id AS id FROM masks h JOIN masks m ON m.frame_id = h.frame_id
-        WHERE h.source = 'human' AND m.source = 'model' AND h.revision > m.revision`)
+      .prepare(`SELECT DISTINCT m.frame_id AS id FROM masks m
+        WHERE m.source = 'model' AND EXISTS (SELECT 1 FROM masks t WHERE t.frame_id = m.frame_id AND t.source IN ('human', 'import'))
+        ORDER BY m.frame_id`)
       .all() as Array<{ id: number }>
-    return ids.map(({ id }) => ({ frameId: id, model: this.latestMask(id, 'model')!, human: this.latestMask(id, 'human')! }))
+    return ids.map(({ id }) => ({ frameId: id, model: this.latestMask(id, 'model')!, truth: this.latestGroundTruth(id)! }))
   }
 
   getFrame(frameId: number): Frame | null {

@@ -48,7 +48,8 @@ export function Dashboard({ project }: { project: ProjectSummary }) {
             <div data-testid="stats-jaccard" data-value={s.meanModelJaccard ?? ''}>
               <strong>{s.meanModelJaccard === null ? '—' : s.meanModelJaccard.toFixed(3)}</strong>{' '}
               <span className="muted">
-                mean Jaccard of the model's vs the final mask{s.correctedFrames ? ` over ${s.correctedFrames} frame${s.correctedFrames === 1 ? '' : 's'}` : ' (no frame has both yet)'}
+                mean Jaccard of the model's mask vs the ground truth (newest human or imported mask)
+                {s.comparedFrames ? ` over ${s.comparedFrames} frame${s.comparedFrames === 1 ? '' : 's'}` : ': no frame has both yet'}
               </span>
             </div>
           </div>

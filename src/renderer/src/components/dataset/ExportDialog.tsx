@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react'
-import type { AvsFormat, ExportReport } from '../../../../shared/avsbench'
+import { exportClipsText, type AvsFormat, type ExportReport } from '../../../../shared/avsbench'
 import type { ProjectSummary } from '../../../../shared/domain'
 import { electronExtras } from '../../apiClient'
 import { TASK_LABEL, plural } from '../../format'
@@ -8,7 +8,7 @@ import type { ExportJobState } from '../../queries/dataset'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
 import { ClipSplitTable } from './ClipSplitTable'
-import { exportFolderIn, exportFolderName, exportFormats, exportTotal, toExportRequest, type ExportForm } from './datasetLogic'
+import { exportFolderIn, exportFolderName, exportFormats, toExportRequest, type ExportForm } from './datasetLogic'
 import { FolderField } from './FolderField'
 import { SkippedList } from './SkippedList'
 import './dataset.css'
@@ -167,14 +167,13 @@ export function ExportDialog({
 
 function ExportProgressView({ job }: { job: ExportJobState }) {
   const p = job.progress
-  const total = exportTotal(p)
   const fraction = p?.fraction ?? 0
   return (
     <div className="dataset-progress" data-testid="export-progress" data-stage={p?.stage ?? 'starting'}>
       <div className="import-row-head">
         <span className="import-name">{p ? STAGE_LABEL[p.stage] : 'Starting'}</span>
-        <span className="import-stage" data-testid="export-progress-clips" data-clips={p?.clips ?? 0} data-total={total ?? ''}>
-          {p?.stage === 'writing' || p?.stage === 'finishing' ? `${p.clips}${total !== null ? ` / ${total}` : ''} clips` : ''} {Math.round(fraction * 100)}%
+        <span className="import-stage" data-testid="export-progress-clips" data-clips={p?.clips ?? 0} data-total={p?.total || ''}>
+          {p?.stage === 'writing' || p?.stage === 'finishing' ? exportClipsText(p) : ''} {Math.round(fraction * 100)}%
         </span>
       </div>
       <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { compareEvalRows, exportFolderIn, exportFolderName, exportFormats, exportTotal, formatScore, initialExportForm, toExportRequest, type EvalRow } from './datasetLogic'
+import { ExportProgress, exportClipsText } from '../../../../shared/avsbench'
+import { compareEvalRows, exportFolderIn, exportFolderName, exportFormats, formatScore, initialExportForm, toExportRequest, type EvalRow } from './datasetLogic'
 
 describe('export form', () => {
   test('formats follow the task: binary masks → S4/MS3 (own task first), class masks → AVSS only', () => {
@@ -38,11 +39,17 @@ describe('export form', () => {
     expect(exportFolderIn('D:\\sets', 'x-s4')).toBe('D:\\sets\\x-s4')
   })
 
-  test('clips to write come from the progress fraction once a clip is written', () => {
-    const p = { jobId: 'j', stage: 'writing' as const, clips: 14, fraction: 14 / 60, error: null }
-    expect(exportTotal(p)).toBe(60)
-    expect(exportTotal({ ...p, clips: 0, fraction: 0 })).toBeNull()
-    expect(exportTotal(null)).toBeNull()
+  test('progress shows clips written / clips to write as the export reports them, not derived from the fraction', () => {
+    const p: ExportProgress = { jobId: 'j', stage: 'writing', clips: 14, total: 60, fraction: 0.5, error: null }
+    expect(ExportProgress.parse(p)).toEqual(p)
+    expect(exportClipsText(p)).toBe('14 / 60 clips')
+    // Before the first clip is written the total is already known.
+    const first: ExportProgress = { ...p, clips: 0, fraction: 0 }
+    expect(exportClipsText(first)).toBe('0 / 60 clips')
+    // While preparing nothing is planned yet.
+    const preparing: ExportProgress = { ...p, stage: 'preparing', clips: 0, total: 0 }
+    expect(exportClipsText(preparing)).toBe('')
+    expect(() => ExportProgress.parse({ ...p, total: undefined })).toThrow()
   })
 })
 

@@ -1,5 +1,5 @@
 // The dataset dialogs' pure logic (no React, no DOM), unit-tested beside.
-import type { AvsFormat, ExportProgress, ExportRequest, ProjectEvalResult } from '../../../../shared/avsbench'
+import type { AvsFormat, ExportRequest, ProjectEvalResult } from '../../../../shared/avsbench'
 import type { ProjectSummary } from '../../../../shared/domain'
 
 /** The formats a project can be exported as: binary masks give S4 or MS3, class masks AVSS. */
@@ -45,10 +45,6 @@ export function exportFolderIn(dir: string, name: string): string {
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/'
   return `${dir.replace(/[\\/]+$/, '')}${sep}${name}`
 }
-
-/** Clips the export will write: the server reports fraction = clips written / clips to write. */
-export const exportTotal = (p: ExportProgress | null | undefined): number | null =>
-  p && p.fraction > 0 && p.clips > 0 ? Math.round(p.clips / p.fraction) : null
 
 /** Scores as the metrics report them: three decimals, a dash when there was nothing to score. */
 export const formatScore = (v: number | null): string => (v === null ? '—' : v.toFixed(3))
