@@ -218,11 +218,11 @@ def main(argv=None):
 
 
 def _logger(out, quiet=False):
+    if quiet:
+        return lambda *s: None
     log = open(os.path.join(out, "train.log"), "a")
 
     def P(*s):
-        if quiet:
-            return
         line = " ".join(str(x) for x in s)
         print(line, flush=True)
         log.write(line + "\n")
@@ -349,7 +349,7 @@ def train_worker(rank, a, command, t_start, rendezvous):
             ctrl[0] = lr_at(step)
         if world > 1:
             dist.broadcast(ctrl, 0)   # every rank steps with rank 0's (time-dependent) learning rate
-        lr = float(ctrl[0]) if world > 1 else lr_at(step)
+        lr = float(ctrl[0])
         for pg in opt.param_groups:
             pg["lr"] = lr
         model.train()
