@@ -244,7 +244,9 @@ test('paint, undo, redo, review and listen in the mask editor; every edit and th
     await page.keyboard.press('ArrowRight')
     await waitReady(page, 1)
     await expect(page.getByTestId('frame-status')).toHaveAttribute('data-status', 'edited')
-    // The undo history survived the restart too: undo the eraser stroke, then redo it.
+    // The undo history survived the restart too: undo the eraser stroke, then redo it. The history
+    // is fetched after the clip opens; Undo is enabled once it is restored.
+    await expect(page.getByTestId('undo')).toBeEnabled()
     await page.keyboard.press('Control+z')
     await waitSaved(page)
     await expect.poll(async () => (await savedMask(page, frames[1].id, { x: 120, y: 58 }))?.probe).toBe(1)
