@@ -5,6 +5,7 @@ import { TaskType, type ImportProgress } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
+import { cmdMasks } from './services/avsbench/masksCli'
 import { writeFile } from 'node:fs/promises'
 import { ProviderChoice, type JobInfo, type ModelInfo } from '../shared/inference'
 import { fileLogMel } from './services/inference/audioFeatures'
@@ -25,6 +26,8 @@ Usage:
   avs features <audio-or-video> --out <x.npy>          the model's audio input: log-mel [N,1,96,64] float32, no padding
   avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
 ${AVSBENCH_USAGE}
+  avs masks <project> --out <dir> [--source model|current] [--clips 1,2,…] [--overwrite] [--json]
+                                                       masks as --save_pred_mask PNGs at frame size + index.json
   avs --version | --help
 
 Exit code 0 on success; otherwise non-zero with a one-line reason on stderr.`
@@ -282,6 +285,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdImportPredictions(app, avsbenchArgs(sub))
       case 'eval':
         return await cmdEval(app, avsbenchArgs(sub))
+      case 'masks':
+        return await cmdMasks(app, avsbenchArgs(sub))
       default:
         throw new UsageError(`unknown command "${command}" (try avs --help)`)
     }
