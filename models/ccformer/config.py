@@ -16,6 +16,11 @@ CONFIGS = {
     "tiny": dict(backbone="tiny_cnn", audio="tiny_vggish", d_model=64, n_heads=4, ffn_dim=128,
                  mask_stride=2, input_size=[128, 128], backbone_widths=[16, 24, 48, 96, 128],
                  audio_widths=[16, 32, 64, 96]),
+    # CCFormer head on the frozen IS-Net encoder (ccformer-isnet-s4): head widths as tiny, masks
+    # at stride 8 from the head, refined with IS-Net's saliency to stride 4 of the 512x512 input
+    "isnet": dict(backbone="isnet", audio="tiny_vggish", d_model=64, n_heads=4, ffn_dim=128,
+                  mask_stride=4, input_size=[512, 512], audio_widths=[16, 32, 64, 96], eim_scales=[1, 2, 3],
+                  fpn_inject=[16, 8]),
     "resnet50": dict(backbone="resnet50", audio="vggish"),
     "pvt_v2_b5": dict(backbone="pvt_v2_b5", audio="vggish"),
 }

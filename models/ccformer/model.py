@@ -275,6 +275,8 @@ class CCFormer(nn.Module):
             self.backbone = ResNet50()
         elif cfg["backbone"] == "pvt_v2_b5":
             self.backbone = PVTv2()
+        elif cfg["backbone"] == "isnet":
+            self.backbone = ISNetFeatures()
         else:
             raise ValueError(cfg["backbone"])
         self.audio_enc = TinyVGGish(cfg.get("audio_widths") or (16, 32, 64, 96)) if cfg["audio"] == "tiny_vggish" else VGGish()
@@ -301,6 +303,7 @@ class CCFormer(nn.Module):
                                  self.backbone.stride2_channels if cfg["mask_stride"] == 2 else None,
                                  cfg.get("fpn_inject", (16, 8, 4)))
         self.mask_head = DynamicMaskHead(d, cfg["mask_dim"], N, cfg["num_classes"])
+        self.refine = SaliencyRefiner() if cfg["backbone"] == "isnet" else None
         if cfg["bcl"]:
             self.bcl_enh = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
             self.bcl_orig = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
@@ -317,9 +320,17 @@ class CCFormer(nn.Module):
         """frames [B, T, 3, H, W] (normalised); audio [B, T, 1, 96, 64] log-mel.
         eval: {'mask_logits': [B*T, K, h, w]}; train: also aux logits and BCL embeddings."""
         cfg = self.cfg
-        B, T = frames.shape[0], frames.shape[1]
-        x = frames.reshape(B * T, *frames.shape[2:])
-        feats, f2 = self.backbone(x)
+        if isinstance(frames, (list, tuple)):          # frozen IS-Net features (cached or in-graph)
+            B, T = frames[0].shape[0], frames[0].shape[1]
+            x = [f.reshape(B * T, *f.shape[2:]) for f in frames]
+            feats, f2 = self.backbone(x)
+            sal = x[-1]                                # IS-Net's saliency logit, stride 4
+            x = sal
+        else:
+            B, T = frames.shape[0], frames.shape[1]
+            x = frames.reshape(B * T, *frames.shape[2:])
+            feats, f2 = self.backbone(x)
+            sal = None
         a_orig = self.audio_proj(self.audio_enc(audio.reshape(B * T, *audio.shape[2:])))[:, None]   # [BT,1,d]
         feats = [p(f) for p, f in zip(self.input_proj, feats)]
         if self.eim is not None:
@@ -359,6 +370,8 @@ class CCFormer(nn.Module):
                 tgt = intra.reshape(B * T, N, d)
             if self.training or i == len(self.ici) - 1:
                 logits.append(self.mask_head(self._combine(tgt.reshape(B, T, N, d), inter), mask_feat))
+        if self.refine is not None:
+            logits[-1] = self.refine(logits[-1], sal)
         out = {"mask_logits": logits[-1]}
         if self.training:
             out["aux_logits"] = logits[:-1]
@@ -366,6 +379,57 @@ class CCFormer(nn.Module):
                 out["bcl_enh"] = self.bcl_enh(a_enh[:, 0]).reshape(B, T, -1)
                 out["bcl_orig"] = self.bcl_orig(a_orig[:, 0]).reshape(B, T, -1)
         return out
+
+
+class ISNetFeatures(nn.Module):
+    """The frozen IS-Net (DIS) encoder-decoder as a backbone (models/realavs/isnet.py). Input:
+    [hx4d, hx5d, hx6, sal_logit]: IS-Net's decoder maps at strides 16 and 32, its top encoder map
+    at 64, and its side-2 saliency logit at stride 4. They fill the model's four scale slots at
+    strides 16, 32, 64 and 128 (hx6 average-pooled), each with IS-Net's saliency probability
+    (pooled to that scale) as one more channel: the head works coarse, what sounds, and the
+    refiner takes the outline from IS-Net's stride-4 map."""
+
+    channels = [256 + 1, 512 + 1, 512 + 1, 512 + 1]
+    stride2_channels = None
+    inputs = ["hx4d", "hx5d", "hx6", "sal_logit"]
+
+    def forward(self, x):
+        sal = torch.sigmoid(x[-1])
+        maps = [x[0], x[1], x[2], F.avg_pool2d(x[2], 2, 2, ceil_mode=True)]
+        out = [torch.cat([f, F.adaptive_avg_pool2d(sal, f.shape[-2:])], 1) for f in maps]
+        return out, None
+
+
+class SaliencyRefiner(nn.Module):
+    """Final mask at IS-Net's stride 4: the head's logits (upsampled x2) and IS-Net's saliency
+    logit, fused by three small convs (residual on the upsampled head logits). The head decides
+    what sounds; IS-Net's stride-4 map gives the outline."""
+
+    def __init__(self, c=16):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(3, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),
+                                 nn.Conv2d(c, 1, 1))
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+
+    def forward(self, lg, sal_logit):
+        up = F.interpolate(lg, size=sal_logit.shape[-2:], mode="bilinear", align_corners=False)
+        sl = sal_logit.clamp(-12, 12)
+        return up + self.net(torch.cat([up, sl, torch.sigmoid(sl)], 1))
+
+
+class FeatureExportWrapper(nn.Module):
+    """The head's ONNX graph for a frozen-feature backbone: IS-Net features of T frames and
+    audio_log_mel [T,1,96,64] -> mask_logits; merged after the IS-Net graph (realavs/release.py)."""
+
+    def __init__(self, model, names):
+        super().__init__()
+        self.model = model
+        self.names = list(names)
+
+    def forward(self, *args):
+        feats, audio = list(args[:-1]), args[-1]
+        return self.model([f[None] for f in feats], audio[None])["mask_logits"]
 
 
 class ExportWrapper(nn.Module):

@@ -3,7 +3,7 @@ import { EXAMPLE_SIZE } from '../../src/shared/audio/logMel'
 import { clipLengthMismatch, graphMismatches, parseCard, taskMismatch, type ModelCard } from '../../src/main/services/inference/modelCard'
 import { encodeNpyFloat32 } from '../../src/main/services/inference/npy'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
-import { logitsToMask } from '../../src/main/services/inference/postprocess'
+import { binaryConfidence, calibrate, logitsToMask } from '../../src/main/services/inference/postprocess'
 import { audioToTensor, framesToTensor, padModeOf } from '../../src/main/services/inference/preprocess'
 import { plainReason, providerPlan } from '../../src/main/services/inference/session'
 
@@ -74,13 +74,34 @@ describe('preprocess: audio (spec §4 counts and avsbench-format §4.2 padding)'
 })
 
 describe('postprocess', () => {
-  test('binary: bilinear upsample of logits (align_corners=False), logit > 0, mean max-probability', () => {
+  test('binary: bilinear upsample of logits (align_corners=False), logit > 0, soft-IoU confidence', () => {
     // [T=1, K=1, 2, 2]: left column −1, right column +1 → at 4 wide: −1, −0.5, 0.5, 1
     const logits = new Float32Array([-1, 1, -1, 1])
     const { labels, confidence } = logitsToMask(logits, [1, 1, 2, 2], 0, 4, 3)
     expect([...labels]).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1])
     const s = (x: number): number => 1 / (1 + Math.exp(-x))
-    expect(confidence).toBeCloseTo((s(1) + s(0.5)) / 2, 6)
+    // mask = right column (2 px, p = s(1) each); left column outside with p = s(−1)
+    expect(confidence).toBeCloseTo((2 * s(1)) / (2 + 2 * s(-1)), 6)
+    // a calibration maps it (piecewise linear, clamped)
+    const cal = { x: [0, 0.5, 1], y: [0, 0.1, 0.9] }
+    expect(logitsToMask(logits, [1, 1, 2, 2], 0, 4, 3, cal).confidence).toBeCloseTo(calibrate(confidence, cal), 9)
+    expect(calibrate(0.75, cal)).toBeCloseTo(0.5, 9)
+    expect(calibrate(-1, cal)).toBe(0)
+    expect(calibrate(2, cal)).toBe(0.9)
+  })
+
+  test('binary confidence: sure masks score high, blurred or missed ones low, empty-and-sure high', () => {
+    const plane = 100
+    const frame = (f: (i: number) => number): Float32Array => Float32Array.from({ length: plane }, (_, i) => f(i))
+    const sure = binaryConfidence(frame((i) => (i < 30 ? 8 : -8)), [1, 1, 10, 10], 0)
+    const blurred = binaryConfidence(frame((i) => (i < 30 ? 0.3 : -0.3)), [1, 1, 10, 10], 0)
+    const emptySure = binaryConfidence(frame(() => -9), [1, 1, 10, 10], 0)
+    const emptyUnsure = binaryConfidence(frame((i) => (i < 20 ? -0.2 : -9)), [1, 1, 10, 10], 0)
+    expect(sure).toBeGreaterThan(0.99)
+    expect(blurred).toBeLessThan(0.5)
+    expect(emptySure).toBeGreaterThan(0.99)
+    expect(emptyUnsure).toBe(0)
+    expect(() => binaryConfidence(new Float32Array(8), [1, 2, 2, 2], 0)).toThrow(/K = 1/)
   })
 
   test('semantic: argmax over K upsampled channels picks the class per pixel, frame t of T', () => {

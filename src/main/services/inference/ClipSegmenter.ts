@@ -112,7 +112,7 @@ export class ClipSegmenter {
     t0 = performance.now()
     const logits = out.data as Float32Array
     const frames = clip.frames.map((f, t) => {
-      const m = logitsToMask(logits, out.dims, t, f.width, f.height)
+      const m = logitsToMask(logits, out.dims, t, f.width, f.height, card.confidence_calibration)
       return { frameId: f.id, width: f.width, height: f.height, mask: new Uint8Array(encodeMask(m.labels)), confidence: m.confidence }
     })
     ms.postprocess = performance.now() - t0

@@ -29,6 +29,13 @@ export const ModelCard = z.looseObject({
   params: z.number().int().nonnegative(),
   gmacs_per_clip: z.number().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  /** Optional: maps the binary confidence (postprocess.binaryConfidence) to an estimate of J, fitted on validation clips. */
+  confidence_calibration: z.object({ x: z.array(z.number()), y: z.array(z.number()) }).nullable().optional(),
+  /** Optional: the model's licence (SPDX) and where its weights come from; listed in About. */
+  license: z.string().optional(),
+  source: Obj.optional(),
+  /** Optional: the default model of new projects and of `avs segment` (the first valid default that fits). */
+  default: z.boolean().optional(),
   /** Optional: shapes the exporter saw, checked against the graph when present. */
   inputs: z.object({ [INPUT_FRAMES]: Shape, [INPUT_AUDIO]: Shape }).optional(),
   outputs: z.object({ [OUTPUT_LOGITS]: Shape }).optional()

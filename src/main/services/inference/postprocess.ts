@@ -3,8 +3,58 @@
 export interface FrameMask {
   /** One byte per pixel, row-major W×H: 0 background, else the class id (1 for binary). */
   labels: Uint8Array
-  /** Mean over pixels of the winning class's probability, in [0.5, 1] for binary. */
+  /**
+   * An estimate of the mask's J (IoU with the true mask), in [0, 1]: for binary models
+   * `binaryConfidence` (calibrated when the card has a calibration), for semantic ones the mean
+   * over pixels of the winning class's probability.
+   */
   confidence: number
+}
+
+/** A monotone piecewise-linear map (the card's `confidence_calibration`, fitted on validation clips). */
+export interface Calibration {
+  x: number[]
+  y: number[]
+}
+
+/** Piecewise-linear through (x, y) points (x ascending), constant outside. */
+export function calibrate(v: number, c: Calibration | null | undefined): number {
+  if (!c || c.x.length === 0 || c.x.length !== c.y.length) return v
+  if (v <= c.x[0]) return c.y[0]
+  const n = c.x.length
+  if (v >= c.x[n - 1]) return c.y[n - 1]
+  let i = 1
+  while (c.x[i] < v) i++
+  const f = (v - c.x[i - 1]) / (c.x[i] - c.x[i - 1] || 1)
+  return c.y[i - 1] + f * (c.y[i] - c.y[i - 1])
+}
+
+/**
+ * Expected J of the thresholded mask if each pixel were foreground with its own probability p
+ * (the soft IoU of p with the mask M = p > 0.5): Σ_M p / (|M| + Σ_¬M p), at the logits'
+ * resolution. It is low for a mask with a blurred, uncertain outline or with confident
+ * foreground left outside it. An empty mask scores by how little foreground probability is
+ * anywhere: 1 − Σp / (2 % of the frame), at least 0 — empty and sure is right (a silent second),
+ * empty with an object half-seen is not.
+ */
+export function binaryConfidence(logits: Float32Array, dims: readonly number[], t: number): number {
+  const [, K, h, w] = dims
+  if (K !== 1) throw new RangeError('binaryConfidence: needs K = 1')
+  const plane = h * w
+  const base = t * plane
+  let inside = 0
+  let area = 0
+  let outside = 0
+  for (let i = 0; i < plane; i++) {
+    const l = logits[base + i]
+    const p = 1 / (1 + Math.exp(-l))
+    if (l > 0) {
+      inside += p
+      area++
+    } else outside += p
+  }
+  if (area === 0) return Math.max(0, 1 - outside / (0.02 * plane))
+  return inside / (area + outside)
 }
 
 /** Source index pairs and weights of a 1-D bilinear resize (PyTorch, align_corners=False). */
@@ -27,7 +77,7 @@ function taps(n: number, N: number): { i0: Int32Array; i1: Int32Array; f: Float3
  * Frame t of `mask_logits` [T, K, h, w] → labels at W×H: the logits are upsampled bilinearly
  * (align_corners=False), then K = 1 takes sigmoid > 0.5 (logit > 0), K > 1 takes the argmax.
  */
-export function logitsToMask(logits: Float32Array, dims: readonly number[], t: number, W: number, H: number): FrameMask {
+export function logitsToMask(logits: Float32Array, dims: readonly number[], t: number, W: number, H: number, calibration?: Calibration | null): FrameMask {
   if (dims.length !== 4) throw new RangeError(`logitsToMask: logits must be [T, K, h, w], got [${dims.join(', ')}]`)
   const [T, K, h, w] = dims
   if (logits.length !== T * K * h * w) throw new RangeError(`logitsToMask: ${logits.length} values for [${dims.join(', ')}]`)
@@ -62,9 +112,7 @@ export function logitsToMask(logits: Float32Array, dims: readonly number[], t: n
         }
       }
       if (K === 1) {
-        const prob = 1 / (1 + Math.exp(-bestV))
         labels[y * W + x] = bestV > 0 ? 1 : 0
-        conf += bestV > 0 ? prob : 1 - prob
       } else {
         let sum = 0
         for (let k = 0; k < K; k++) sum += Math.exp(v[k] - bestV)
@@ -73,5 +121,5 @@ export function logitsToMask(logits: Float32Array, dims: readonly number[], t: n
       }
     }
   }
-  return { labels, confidence: conf / (W * H) }
+  return { labels, confidence: K === 1 ? calibrate(binaryConfidence(logits, dims, t), calibration) : conf / (W * H) }
 }

