@@ -7,7 +7,7 @@ import { startWebHost } from './web/server'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import { cmdMasks } from './services/avsbench/masksCli'
 import { writeFile } from 'node:fs/promises'
-import { ProviderChoice, type JobInfo, type ModelInfo } from '../shared/inference'
+import { ProviderChoice, modelLicenseText, modelSourceText, type JobInfo, type ModelInfo } from '../shared/inference'
 import { fileLogMel } from './services/inference/audioFeatures'
 import { encodeNpyFloat32 } from './services/inference/npy'
 import { PROVIDER_LABEL } from './services/inference/session'
@@ -222,7 +222,9 @@ async function cmdModels(app: App, p: Parsed): Promise<number> {
   if (!models.length) process.stdout.write('No models found.\n')
   for (const m of models) {
     const what = m.valid ? `${m.task}, ${m.clipFrames} frames, ${m.inputSize?.join('×')}` : `refused: ${m.reason}`
-    process.stdout.write(`${m.valid ? ' ' : '!'} ${m.id} (${m.origin})  ${what}\n`)
+    process.stdout.write(`${m.valid ? ' ' : '!'} ${m.id} (${m.origin}${m.isDefault ? ', default' : ''})  ${what}\n`)
+    const source = modelSourceText(m)
+    process.stdout.write(`    licence: ${modelLicenseText(m)}${source ? `; ${source}` : ''}\n`)
   }
   return 0
 }

@@ -29,9 +29,37 @@ export const ModelInfo = z.object({
   inputSize: z.tuple([z.number().int(), z.number().int()]).nullable(),
   classes: z.array(z.string()).nullable(),
   metrics: z.record(z.string(), z.unknown()).nullable(),
+  /** The weights' licence (SPDX) from the card; null when the card names none (then the app's own). */
+  license: z.string().nullable(),
+  licenseNote: z.string().nullable(),
+  /** Where the weights come from (package, checksums, original authors), as the card says. */
+  source: z.record(z.string(), z.unknown()).nullable(),
+  /** The card marks it the default model: listed first, taken when no model is chosen. */
+  isDefault: z.boolean(),
   sizeBytes: z.number().int()
 })
 export type ModelInfo = z.infer<typeof ModelInfo>
+
+/** The app's own licence (SPDX), as package.json and LICENSE state it. */
+export const APP_LICENSE = 'AGPL-3.0-or-later'
+
+/** A model's licence in words: its card's, else the app's for a shipped model this project trained. */
+export function modelLicenseText(m: Pick<ModelInfo, 'license' | 'origin'>): string {
+  if (m.license) return m.license
+  return m.origin === 'shipped' ? 'same as the app (trained by this project)' : 'not stated in its card'
+}
+
+/** Where a model's weights come from, from its card's `source` (package, original authors); null when it says neither. */
+export function modelSourceText(m: Pick<ModelInfo, 'source'>): string | null {
+  const field = (k: string): string | null => {
+    const v = m.source?.[k]
+    return typeof v === 'string' && v ? v : null
+  }
+  const pkg = field('package')
+  const origin = field('weights_origin')
+  const parts = [pkg && `from ${pkg}`, origin && `originally ${origin}`].filter((p): p is string => !!p)
+  return parts.length ? `weights ${parts.join(', ')}` : null
+}
 
 export const InferenceSettings = z.object({
   provider: ProviderChoice,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { beforeAll, expect, test } from 'vitest'
-import { ModelRegistry } from '../../src/main/services/inference/models'
+import { ModelInfo, modelLicenseText, modelSourceText } from '../../src/shared/inference'
+import { ModelRegistry, toModelInfo } from '../../src/main/services/inference/models'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
 import { checkFeeds, loadSession, providerStatus } from '../../src/main/services/inference/session'
 import { makeTinyModel, type TinyModel } from '../fixtures/onnx/tinyModel'
@@ -110,4 +111,30 @@ test('the registry lists valid models and refuses broken ones with the reason', 
   await expect(reg.add(join(picked, 'mine.onnx'))).rejects.toThrow(/already has a model mine/)
   await expect(reg.add(join(picked, 'bad.onnx'))).rejects.toThrow(/Model bad was not added: bad.onnx is not a readable ONNX model/)
   expect(readdirSync(user).filter((f) => f.startsWith('bad') || f.includes('.tmp-'))).toEqual([])
+})
+
+test('licence, licence note, source and default come from the card; a card marked default is listed first', async () => {
+  const user = join(root, 'user-licensed')
+  mkdirSync(user)
+  const card = JSON.parse(readFileSync(model.card, 'utf8')) as Record<string, unknown>
+  const bytes = readFileSync(model.onnx)
+  const source = { package: '@example/weights@1.2.3', tarball_sha256: 'ab'.repeat(32), model: 'dist/net.onnx', weights_origin: 'example/original-authors' }
+  writeFileSync(join(user, 'zz-licensed.onnx'), bytes)
+  writeFileSync(join(user, 'zz-licensed.model.json'), JSON.stringify({ ...card, name: 'zz-licensed', license: 'AGPL-3.0-or-later', license_note: 'weights under the package licence', source, default: true }))
+  writeFileSync(join(user, 'aa-plain.onnx'), bytes)
+  writeFileSync(join(user, 'aa-plain.model.json'), JSON.stringify({ ...card, name: 'aa-plain' }))
+
+  const list = await new ModelRegistry({ shipped: model.dir, user }).list()
+  // Default first though it is a user model and sorts last by name; the rest keep shipped-then-user order.
+  expect(list.map((m) => [m.id, m.valid, m.isDefault])).toEqual([['zz-licensed', true, true], ['tiny-test', true, false], ['aa-plain', true, false]])
+  const [licensed, shipped, plain] = list.map(toModelInfo)
+  expect(licensed).toMatchObject({ license: 'AGPL-3.0-or-later', licenseNote: 'weights under the package licence', source })
+  expect(ModelInfo.parse(licensed)).toEqual(licensed)
+  expect(modelLicenseText(licensed)).toBe('AGPL-3.0-or-later')
+  expect(modelSourceText(licensed)).toBe('weights from @example/weights@1.2.3, originally example/original-authors')
+  // No licence in the card: a shipped model is the project's own, a user's one says its card is silent.
+  for (const m of [shipped, plain]) expect(m).toMatchObject({ license: null, licenseNote: null, source: null, isDefault: false })
+  expect(modelLicenseText(shipped)).toBe('same as the app (trained by this project)')
+  expect(modelLicenseText(plain)).toBe('not stated in its card')
+  expect(modelSourceText(plain)).toBeNull()
 })

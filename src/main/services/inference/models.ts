@@ -95,7 +95,7 @@ export class ModelRegistry {
 
   private async check(id: string, origin: 'shipped' | 'user', onnxPath: string, cardPath: string): Promise<ModelEntry> {
     const base: ModelEntry = {
-      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, sizeBytes: 0, card: null
+      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, license: null, licenseNote: null, source: null, isDefault: false, sizeBytes: 0, card: null
     }
     const [os, cs] = await Promise.all([stat(onnxPath).catch(() => null), stat(cardPath).catch(() => null)])
     if (!os) return { ...base, reason: `${id}.onnx is missing beside its card` }
@@ -116,7 +116,9 @@ export class ModelRegistry {
       return { ...base, reason: (err as Error).message }
     }
     const described: ModelEntry = {
-      ...base, card, name: card.name, version: card.version, task: card.task, clipFrames: card.clip_frames, inputSize: [card.input_size[0], card.input_size[1]], classes: card.classes, metrics: card.metrics
+      ...base, card, name: card.name, version: card.version, task: card.task, clipFrames: card.clip_frames, inputSize: [card.input_size[0], card.input_size[1]], classes: card.classes, metrics: card.metrics,
+      license: typeof card.license === 'string' ? card.license : null, licenseNote: typeof card.license_note === 'string' ? card.license_note : null,
+      source: isRecord(card.source) ? card.source : null, isDefault: card.default === true
     }
     const file = `${base.id}.onnx`
     let graph
@@ -132,6 +134,8 @@ export class ModelRegistry {
     return { ...described, valid: true, reason: null }
   }
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Without the card, for the API. */
 export const toModelInfo = ({ card: _card, ...info }: ModelEntry): ModelInfo => info

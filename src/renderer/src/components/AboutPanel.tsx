@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import type { AppInfo, Settings } from '../../../shared/domain'
+import { modelLicenseText, modelSourceText, type ModelInfo } from '../../../shared/inference'
 import { getApi } from '../apiClient'
 import { useAppInfo, useSaveSettings, useSettings } from '../queries/api'
+import { useModels } from '../queries/segment'
 import { ErrorNote } from './ErrorNote'
+import { modelLabel } from './segment/labels'
 
 const SOURCE_LABEL: Record<string, string> = {
   setting: 'from the setting below',
@@ -11,7 +14,7 @@ const SOURCE_LABEL: Record<string, string> = {
   system: 'from PATH'
 }
 
-/** About and diagnostics: versions, the resolved ffmpeg/ffprobe, and their path overrides. */
+/** About and diagnostics: versions, licence, the models and their licences, the resolved ffmpeg/ffprobe, and their path overrides. */
 export function AboutPanel({ onClose }: { onClose: () => void }) {
   const info = useAppInfo()
   const dialog = useRef<HTMLDivElement>(null)
@@ -90,8 +93,46 @@ function InfoTable({ info }: { info: AppInfo }) {
           <th>ffprobe</th>
           <td data-testid="about-ffprobe">{tool(info.ffprobe)}</td>
         </tr>
+        <tr>
+          <th>Licence</th>
+          <td data-testid="about-license">
+            AVS Annotator is free software under the GNU AGPL v3 or later.
+            <div className="muted">Its source code and the full licence text (LICENSE) are in the project's repository.</div>
+          </td>
+        </tr>
+        <tr>
+          <th>Models</th>
+          <td data-testid="about-models">
+            <ModelLicences />
+          </td>
+        </tr>
       </tbody>
     </table>
+  )
+}
+
+/** Every model the app found, with its licence and where its weights come from. */
+function ModelLicences() {
+  const models = useModels()
+  if (models.error) return <ErrorNote error={models.error} testId="about-models-error" />
+  if (!models.data) return <span className="muted">Checking the models…</span>
+  if (!models.data.length) return <span className="muted">none installed</span>
+  return (
+    <>
+      {models.data.map((m: ModelInfo) => {
+        const source = modelSourceText(m)
+        return (
+          <div key={m.id} data-testid="about-model" data-model-id={m.id}>
+            <strong>{m.valid ? modelLabel(m) : m.id}</strong>
+            {m.isDefault && <span className="muted"> · default</span>}
+            {!m.valid && <span className="muted"> · not usable</span>}
+            <span className="muted"> · licence: </span>
+            <span data-testid="about-model-license">{modelLicenseText(m)}</span>
+            {(source || m.licenseNote) && <div className="muted">{[source, m.licenseNote].filter(Boolean).join(' · ')}</div>}
+          </div>
+        )
+      })}
+    </>
   )
 }
 

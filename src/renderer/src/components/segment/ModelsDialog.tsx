@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import type { ProjectSummary } from '../../../../shared/domain'
-import type { ModelInfo, ProviderChoice } from '../../../../shared/inference'
+import { modelLicenseText, type ModelInfo, type ProviderChoice } from '../../../../shared/inference'
 import { useAddModel, useInferenceSettings, useModels, useProviders, useSetInferenceSettings } from '../../queries/segment'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
@@ -132,10 +132,21 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                     </td>
                     <td>
                       <strong>{m.valid ? modelLabel(m) : m.id}</strong>
+                      {m.isDefault && (
+                        <>
+                          {' '}
+                          <span className="badge" title="Its card marks it the default: the first model tried when none is chosen" data-testid="model-card-default">
+                            default
+                          </span>
+                        </>
+                      )}
                       <div className="muted">
                         {m.origin === 'shipped' ? 'shipped' : 'added'} · {(m.sizeBytes / 1e6).toFixed(1)} MB
                         {m.task && ` · ${m.task}`}
                         {m.clipFrames !== null && ` · ${m.clipFrames} frames`}
+                      </div>
+                      <div className="muted" data-testid="model-license">
+                        licence: {modelLicenseText(m)}
                       </div>
                     </td>
                     <td>{m.inputSize ? `${m.inputSize[0]}×${m.inputSize[1]}` : '—'}</td>
