@@ -25,7 +25,8 @@ export function shippedModelsDir(): string | null {
 }
 
 /**
- * Every `.onnx` + `.model.json` pair of the shipped and the user models folders, each checked:
+ * Every `.onnx` + `.model.json` pair of the shipped and the user models folders (cards marked
+ * `default` first, then shipped before user, by name), each checked:
  * card fields, sha256, and the graph's inputs and outputs against the card. Invalid ones stay in
  * the list with the reason. Results are cached per file size and mtime.
  */
@@ -55,7 +56,8 @@ export class ModelRegistry {
         out.push(await this.check(id, origin, join(dir, `${stem}.onnx`), join(dir, `${stem}${CARD_SUFFIX}`)))
       }
     }
-    return out
+    // A card marked `default` comes first: new projects and `avs segment` take the first valid model that fits.
+    return out.map((m, i) => ({ m, i })).sort((a, b) => Number(!a.m.card?.default) - Number(!b.m.card?.default) || a.i - b.i).map(({ m }) => m)
   }
 
   /**
