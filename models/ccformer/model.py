@@ -303,7 +303,7 @@ class CCFormer(nn.Module):
                                  self.backbone.stride2_channels if cfg["mask_stride"] == 2 else None,
                                  cfg.get("fpn_inject", (16, 8, 4)))
         self.mask_head = DynamicMaskHead(d, cfg["mask_dim"], N, cfg["num_classes"])
-        self.refine = SaliencyRefiner() if cfg["backbone"] == "isnet" else None
+        self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False)) if cfg["backbone"] == "isnet" else None
         if cfg["bcl"]:
             self.bcl_enh = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
             self.bcl_orig = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
@@ -396,8 +396,28 @@ class ISNetFeatures(nn.Module):
     def forward(self, x):
         sal = torch.sigmoid(x[-1])
         maps = [x[0], x[1], x[2], F.avg_pool2d(x[2], 2, 2, ceil_mode=True)]
-        out = [torch.cat([f, F.adaptive_avg_pool2d(sal, f.shape[-2:])], 1) for f in maps]
+        out = [torch.cat([f, adaptive_avg_pool(sal, f.shape[-2:])], 1) for f in maps]
         return out, None
+
+
+def _pool_matrix(n, m):
+    """[m, n] averaging matrix of adaptive average pooling n -> m (PyTorch's windows:
+    floor(i·n/m) .. ceil((i+1)·n/m))."""
+    P = torch.zeros(m, n)
+    for i in range(m):
+        a, b = (i * n) // m, -(-((i + 1) * n) // m)
+        P[i, a:b] = 1.0 / (b - a)
+    return P
+
+
+def adaptive_avg_pool(x, size):
+    """F.adaptive_avg_pool2d as two constant matrix products: exportable to ONNX for any sizes
+    (torch 1.13 exports adaptive pooling only when the output divides the input)."""
+    h, w = int(x.shape[-2]), int(x.shape[-1])
+    H, W = int(size[0]), int(size[1])
+    if h % H == 0 and w % W == 0:
+        return F.adaptive_avg_pool2d(x, (H, W))
+    return _pool_matrix(h, H).to(x) @ x @ _pool_matrix(w, W).to(x).t()
 
 
 class SaliencyRefiner(nn.Module):
@@ -405,17 +425,19 @@ class SaliencyRefiner(nn.Module):
     logit, fused by three small convs (residual on the upsampled head logits). The head decides
     what sounds; IS-Net's stride-4 map gives the outline."""
 
-    def __init__(self, c=16):
+    def __init__(self, c=16, skip=False):
         super().__init__()
         self.net = nn.Sequential(nn.Conv2d(3, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),
                                  nn.Conv2d(c, 1, 1))
         nn.init.zeros_(self.net[-1].weight)
         nn.init.zeros_(self.net[-1].bias)
+        self.skip = skip     # also add IS-Net's logit itself: the head learns corrections to it
 
     def forward(self, lg, sal_logit):
         up = F.interpolate(lg, size=sal_logit.shape[-2:], mode="bilinear", align_corners=False)
         sl = sal_logit.clamp(-12, 12)
-        return up + self.net(torch.cat([up, sl, torch.sigmoid(sl)], 1))
+        out = up + self.net(torch.cat([up, sl, torch.sigmoid(sl)], 1))
+        return out + sl if self.skip else out
 
 
 class FeatureExportWrapper(nn.Module):

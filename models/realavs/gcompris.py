@@ -30,6 +30,38 @@ PHOTO_DIRS = ["explore_world_animals/resource/animals", "categorization/resource
 SCENE_KINDS = {"resource", "monuments", "renewable", "erase", "music", "egypt", "france", "germany", "india", "usa", "wonders"}
 
 
+COPYRIGHT = "/usr/share/doc/gcompris-qt-data/copyright"
+
+
+def licences(path=COPYRIGHT):
+    """The Debian copyright file's (DEP-5) stanzas as [(file globs, licence)], in file order."""
+    out, files = [], None
+    for line in open(path, encoding="utf-8", errors="replace"):
+        if line.startswith("Files:"):
+            files = line[6:].split()
+        elif line.startswith("License:") and files is not None:
+            out.append((files, line[8:].strip()))
+            files = None
+        elif files is not None and line.startswith(" ") and not line.strip().startswith(("Copyright", "©")):
+            files += line.split()
+    return out
+
+
+def licence_of(resource, stanzas):
+    """A resource path (":/gcompris/src/...", without its extension change) -> its licence: the
+    last stanza whose glob matches, as DEP-5 says. Photos were converted to .webp in the rcc, so
+    the source's other image extensions are tried too."""
+    import fnmatch
+    rel = resource.split(":/gcompris/", 1)[-1]
+    stem, _ = os.path.splitext(rel)
+    cands = [rel] + [stem + e for e in (".jpg", ".png", ".svg", ".ogg", ".webp", ".jpeg")]
+    lic = None
+    for globs, l in stanzas:
+        if any(fnmatch.fnmatchcase(c, g) for g in globs for c in cands):
+            lic = l
+    return lic
+
+
 def _ffmpeg():
     here = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "@ffmpeg-installer", "linux-x64", "ffmpeg")
     return os.environ.get("FFMPEG") or (here if os.path.exists(here) else "ffmpeg")
@@ -92,8 +124,12 @@ def extract(out):
             n = d.split("/")[-1] + "_" + os.path.splitext(os.path.basename(p))[0]
             photo(p, n)
             assets.append(dict(name=n, kind=d.split("/")[-1], photo=True, sound=False, source=p))
-    json.dump(dict(package="gcompris-qt-data", license="GCompris assets: see /usr/share/doc/gcompris-qt-data/copyright",
-                   assets=assets), open(os.path.join(out, "assets.json"), "w"), indent=1)
+    stanzas = licences()
+    for a in assets:
+        src = a["source"] if a["source"].startswith(":/") else ":/gcompris/src/activities/" + a["source"]
+        a["license"] = licence_of(src, stanzas)
+    json.dump(dict(package="gcompris-qt-data", license="per asset, from " + COPYRIGHT, assets=assets),
+              open(os.path.join(out, "assets.json"), "w"), indent=1)
     return assets
 
 

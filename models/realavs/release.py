@@ -124,10 +124,13 @@ def main(argv=None):
     ap.add_argument("--metrics", default=None)
     ap.add_argument("--training", default=None, help="JSON with the training record for the card")
     ap.add_argument("--parity-dir", default=None)
+    ap.add_argument("--input-size", type=int, default=None, help="square input size (default: the training size)")
     a = ap.parse_args(argv)
     import onnx
     torch.set_num_threads(1)
     model, cfg, ck = load_head(a.checkpoint)
+    if a.input_size:
+        cfg["input_size"] = [a.input_size, a.input_size]
     T = cfg["clip_frames"]
     H, W = cfg["input_size"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,6 +139,8 @@ def main(argv=None):
         blob = isnet.read_medium(a.tgz)
         feat = isnet.feature_graph(isnet.to_fp32(onnx.load_from_string(blob)), H, W)
         m = fp16_storage(merged(feat, hp))
+        for k, v in enumerate((T, 3, H, W)):    # static shapes, as the app's contract says
+            m.graph.input[0].type.tensor_type.shape.dim[k].dim_value = v
         onnx.checker.check_model(m)
         onnx.save(m, a.out)
         if a.parity_dir:   # the head alone, for the PyTorch-vs-ORT parity check of the head
@@ -147,6 +152,7 @@ def main(argv=None):
                 f.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, k + ".bin"))
             audio.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, "audio_log_mel.bin"))
             expected.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, "expected.bin"))
+    metrics = json.load(open(a.metrics)) if a.metrics else None
     n_head = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("bcl_"))
     n_isnet = sum(int(np.prod(i.dims)) for i in feat.graph.initializer)
     arch = dict(cfg)
@@ -158,7 +164,8 @@ def main(argv=None):
         "outputs": {"mask_logits": [T, 1, -(-H // 4), -(-W // 4)]},
         "architecture": arch,
         "training": json.load(open(a.training)) if a.training else {"checkpoint_step": ck.get("step"), "val_J": ck.get("val")},
-        "metrics": json.load(open(a.metrics)) if a.metrics else None,
+        "metrics": metrics.get("metrics", metrics) if metrics else None,
+        "confidence_calibration": (metrics or {}).get("confidence_calibration"),
         "params": int(n_head + n_isnet), "params_head": int(n_head), "params_visual_encoder": int(n_isnet),
         "gmacs_per_clip": None, "opset": OPSET,
         "license": "AGPL-3.0-or-later",

@@ -109,6 +109,8 @@ def main(argv=None):
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--bce-weight", type=float, default=1.0)
     ap.add_argument("--weights", default=None, help="sampling weight per train set, e.g. 0.5,0.5")
+    ap.add_argument("--watch", default="", help="sets evaluated and logged but not used to pick the best checkpoint")
+    ap.add_argument("--refine-skip", action="store_true", help="the refined mask adds IS-Net's saliency logit itself")
     ap.add_argument("--init", default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -124,13 +126,14 @@ def main(argv=None):
         log.write(line + "\n")
         log.flush()
 
-    cfg = get_config("isnet")
+    cfg = get_config("isnet", refine_skip=a.refine_skip or None)
     model = build_model(cfg)
     if a.init:
         ck = torch.load(a.init, map_location="cpu")
         model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     train = Sets(a.data, a.train.split(","))
     vals = {n: Sets(a.data, [n]) for n in a.val.split(",")}
+    watch = {n: Sets(a.data, [n]) for n in a.watch.split(",") if n}
     w = [float(x) for x in a.weights.split(",")] if a.weights else [1.0] * len(train.sets)
     sizes = [s["meta"]["n"] for s in train.sets]
     p = np.concatenate([np.full(n, wi / n) for n, wi in zip(sizes, w)])
@@ -168,18 +171,19 @@ def main(argv=None):
               f"{(time.time() - t0) / step:.2f} s/step")
             run = {"mask": 0.0, "bcl": 0.0, "n": 0}
         if step % a.eval_every == 0:
-            best = _eval_save(model, vals, a, step, best, t0, P)
-    best = _eval_save(model, vals, a, step, best, t0, P)
+            best = _eval_save(model, vals, a, step, best, t0, P, watch)
+    best = _eval_save(model, vals, a, step, best, t0, P, watch)
     P(f"done: {step} steps, {(time.time() - t0) / 60:.1f} min, best val J {best:.4f}")
     json.dump(dict(steps=step, minutes=round((time.time() - t0) / 60, 1), best_val_J=best, args=vars(a)),
               open(os.path.join(a.out, "training.json"), "w"), indent=1)
 
 
-def _eval_save(model, vals, a, step, best, t0, P):
+def _eval_save(model, vals, a, step, best, t0, P, watch=None):
     js = {n: evaluate(model, v)[0] for n, v in vals.items()}
     m = float(np.mean(list(js.values())))
+    ws = {n: evaluate(model, v)[0] for n, v in (watch or {}).items()}
     P(f"eval step {step}: " + " ".join(f"{n} J {j:.4f}" for n, j in js.items()) + f" mean {m:.4f} "
-      f"({(time.time() - t0) / 60:.1f} min)")
+      + " ".join(f"[watch {n} J {j:.4f}]" for n, j in ws.items()) + f" ({(time.time() - t0) / 60:.1f} min)")
     sd = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()}, "cfg": model.cfg, "step": step, "val": js}
     torch.save(sd, os.path.join(a.out, "last.pt"))
     if m > best:
