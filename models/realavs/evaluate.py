@@ -110,6 +110,7 @@ def main(argv=None):
     ap.add_argument("--synthavs", default="models/data/synthavs")
     ap.add_argument("--out", required=True)
     ap.add_argument("--davis", default=None, help="folder with the davis_sound set (default: --data)")
+    ap.add_argument("--val-data", default=None, help="folder with the val sets for the calibration (default: --data)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     ck = torch.load(a.checkpoint, map_location="cpu")
@@ -135,10 +136,11 @@ def main(argv=None):
         print(label, res[label], flush=True)
     # val: calibration
     cx, cy = [], []
+    vroot = a.val_data or a.data
     for name in ("real_val", "synth_val"):
-        if not os.path.exists(os.path.join(a.data, name, "meta.json")):
+        if not os.path.exists(os.path.join(vroot, name, "meta.json")):
             continue
-        s = Sets(a.data, [name])
+        s = Sets(vroot, [name])
         lg = logits_of(model, s)
         gts = [torch.from_numpy(np.asarray(s.sets[0]["masks"][i], dtype=np.float32)) for i in range(len(s))]
         js = frame_js(lg, gts)

@@ -130,3 +130,21 @@ def test_train_head_runs_on_a_tiny_feature_set(tmp_path):
     assert ck["step"] == 2 and "tiny" in ck["val"]
     rec = json.load(open(out / "training.json"))
     assert rec["steps"] == 2
+
+
+def test_adaptive_pool_matches_torch_for_sizes_that_do_not_divide():
+    import torch.nn.functional as F
+    from models.ccformer.model import adaptive_avg_pool
+    x = torch.rand(2, 1, 144, 144)
+    for size in ((5, 5), (9, 9), (36, 36), (7, 11)):
+        assert torch.allclose(adaptive_avg_pool(x, size), F.adaptive_avg_pool2d(x, size), atol=1e-6)
+
+
+def test_refine_skip_starts_from_isnet_logit():
+    """With refine_skip the refined mask is IS-Net's logit plus the head's correction."""
+    from models.ccformer.model import SaliencyRefiner
+    r = SaliencyRefiner(skip=True)
+    lg = torch.zeros(2, 1, 8, 8)
+    sl = torch.randn(2, 1, 32, 32)
+    assert torch.allclose(r(lg, sl), sl.clamp(-12, 12))      # zero-initialised last conv, zero head
+    assert torch.allclose(SaliencyRefiner(skip=False)(lg, sl), torch.zeros(2, 1, 32, 32))

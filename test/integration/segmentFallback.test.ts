@@ -76,7 +76,7 @@ function segmentService(app: App, runner: ClipRunner, events: JobInfo[]): Segmen
     projects: app.projects,
     models: app.models,
     ffmpeg: async () => ffmpegPath,
-    settings: async () => ({ provider: 'auto', modelId: null, threads: 1 }),
+    settings: async () => ({ provider: 'auto', modelId: 'ccformer-tiny-s4', threads: 1 }),
     emit: (j) => events.push(j),
     runner
   })

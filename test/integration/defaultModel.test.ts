@@ -1,0 +1,89 @@
+// The shipped default model (ccformer-isnet-s4: CCFormer on IS-Net features, one ONNX graph) on
+// real decoded clips through the app's own segment path: it is the default, it segments a
+// sounding object, and it is sound-aware (the same pictures with silence give an almost empty mask).
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createApp, type App } from '../../src/main/app'
+import { decodeMask } from '../../src/main/services/project/maskCodec'
+import type { JobInfo, ModelInfo } from '../../src/shared/inference'
+import { ffmpegPath } from '../fixtures/media'
+
+const REPO = join(__dirname, '..', '..')
+const MODEL = 'ccformer-isnet-s4'
+const root = mkdtempSync(join(tmpdir(), 'avs-default-model-'))
+let app: App
+
+// A picture with one clear object: the goldfish of Debian's ukui-wallpapers (installed by .ci/run),
+// slowly panning; the synthetic red-box scenes of ffmpeg's generators are not objects to the model.
+const PICTURE = '/usr/share/backgrounds/goldfish.png'
+
+/** 5.2 s of the goldfish picture, 640×360 at 25 fps, with a harmonic tone or with silence. */
+function clip(file: string, sound: boolean): string {
+  const out = join(root, file)
+  const audio = sound ? "aevalsrc='0.2*sin(2*PI*220*t)+0.12*sin(2*PI*440*t)+0.08*sin(2*PI*660*t)':s=44100:d=5.2" : 'anullsrc=r=44100:cl=mono'
+  execFileSync(ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', '-loop', '1', '-framerate', '25', '-t', '5.2', '-i', PICTURE, '-f', 'lavfi', '-i', audio,
+    '-vf', "scale=1280:720,crop=w=1120:h=630:x='20*t':y='11*t',scale=640:360,format=yuv420p", '-t', '5.2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '96k', out])
+  return out
+}
+
+beforeAll(() => {
+  delete process.env.AVS_MODELS_DIR // the shipped models/ folder
+  app = createApp({ mode: 'cli', homeDir: join(root, 'home') })
+})
+
+afterAll(async () => {
+  await app?.segments.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+test.runIf(existsSync(join(REPO, 'models', `${MODEL}.onnx`)))('the shipped default model segments the sounding object and not a silent one', async () => {
+  expect(existsSync(PICTURE), `${PICTURE} (Debian ukui-wallpapers) is needed`).toBe(true)
+  const models = (await app.dispatch('model.list', {})) as ModelInfo[]
+  const first = models.find((m) => m.valid)
+  expect(first?.id, 'the default model is listed first').toBe(MODEL)
+  expect(first?.license).toBe('AGPL-3.0-or-later')
+  expect(first?.inputSize).toEqual([576, 576])
+
+  await app.dispatch('project.create', { dir: join(root, 'p'), task: 's4' })
+  const { jobId } = (await app.dispatch('media.import', { paths: [clip('sound.mp4', true), clip('mute.mp4', false)] })) as { jobId: string }
+  await app.imports.wait(jobId)
+  const store = app.projects.require().store
+  const clips = store.listClips().map((c) => store.getClip(c.id)!)
+  expect(clips).toHaveLength(2)
+
+  const started = (await app.dispatch('segment.start', { provider: 'cpu' })) as { jobId: string }
+  const job: JobInfo = await app.segments.wait(started.jobId)
+  expect(job).toMatchObject({ status: 'done', done: 2, failedClips: 0, model: MODEL, provider: 'cpu' })
+
+  const area = (clipIndex: number): { fg: number; central: number; conf: number[] } => {
+    let fg = 0
+    let central = 0
+    const conf: number[] = []
+    for (const f of clips[clipIndex].frames) {
+      const m = store.latestMask(f.id, 'model')!
+      expect([m.width, m.height]).toEqual([640, 360])
+      conf.push(m.confidence!)
+      const labels = decodeMask(m.data, m.width, m.height)
+      for (let y = 0; y < m.height; y++)
+        for (let x = 0; x < m.width; x++) {
+          if (!labels[y * m.width + x]) continue
+          fg++
+          if (x >= 160 && x < 480 && y >= 60 && y < 300) central++
+        }
+    }
+    return { fg, central, conf }
+  }
+  const sound = area(0)
+  const mute = area(1)
+  const frameArea = 640 * 360 * 5
+  // With sound: a mask of the fish (it fills ~10-25 % of the frame, in its middle).
+  expect(sound.fg / frameArea).toBeGreaterThan(0.03)
+  expect(sound.fg / frameArea).toBeLessThan(0.5)
+  expect(sound.central / sound.fg).toBeGreaterThan(0.8)
+  // Muted: (almost) nothing, as AVSBench's ground truth is empty in silent seconds.
+  expect(mute.fg).toBeLessThan(0.5 * sound.fg)
+  for (const c of [...sound.conf, ...mute.conf]) expect(c).toBeGreaterThanOrEqual(0)
+}, 180_000)
