@@ -251,6 +251,8 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     const listed = (await api(page, 'model.list', {})).body as Array<{ id: string; valid: boolean }>
     if (listed.some((m) => m.id === 'ccformer-isnet-s4' && m.valid)) expect(listed.find((m) => m.valid)?.id).toBe('ccformer-isnet-s4')
     expect((await api(page, 'model.setSettings', { modelId: MODEL })).status).toBe(200)
+    await page.reload() // the UI reads the new default model
+    await expect(page.getByTestId('clip-list')).toBeVisible()
   })
 
   const first = clipOf.get(clipsGt[0].id)!
