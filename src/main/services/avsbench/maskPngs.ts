@@ -3,7 +3,7 @@
 // Only reads the project; the folder appears in one rename, as an export does.
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
@@ -13,7 +13,7 @@ import { encodePng, resizeNearest } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { MaskSource, StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
-import { explainFsError } from './AvsbenchExporter'
+import { explainFsError, moveIntoPlace } from './AvsbenchExporter'
 import { isSafeName } from './layout'
 import { WriteQueue } from './WriteQueue'
 
@@ -194,13 +194,7 @@ export async function writeMaskPngs(project: OpenProject, opts: MaskPngOptions):
       throw new ApiError('no_masks', `Nothing written: no frame of ${which} has ${source === 'model' ? 'a model mask (run avs segment or avs import-predictions first)' : 'a mask'}`)
     }
     await writeFile(join(tmp, MASKS_INDEX), `${JSON.stringify(index, null, 2)}\n`)
-    // The finished folder appears in one rename; an old one is only removed after that.
-    if (existsSync(out)) {
-      const old = join(parent, `.${basename(out)}.old-${randomUUID().slice(0, 8)}`)
-      await rename(out, old)
-      await rename(tmp, out)
-      await rm(old, { recursive: true, force: true })
-    } else await rename(tmp, out)
+    await moveIntoPlace(tmp, out)
     return report
   } catch (err) {
     throw explainFsError(err, out)
