@@ -81,10 +81,9 @@ def evaluate(model, data, batch=4, audio_perm=None, limit=None):
     for i in range(0, n, batch):
         idx = list(range(i, min(n, i + batch)))
         feats, aud, msk = data.batch(idx, [audio_perm[j] for j in idx] if audio_perm is not None else None)
-        lg = model(feats, aud)["mask_logits"][:, 0]
-        pred = (lg > 0).float().reshape(msk.shape)
+        lg = model(feats, aud)["mask_logits"][:, 0].reshape(msk.shape)
         for b in range(len(idx)):
-            per.append(float(mask_iou(pred[b], msk[b])))
+            per.append(float(mask_iou(lg[b], msk[b])))     # mask_iou thresholds the logits itself
     model.train()
     return float(np.mean(per)), per
 
