@@ -49,7 +49,7 @@ export function createApp(opts: AppOptions) {
   })
   // Temp folders of exports whose process was killed are swept at the next start (and at the next export there).
   const running = new RunningTargets(opts.homeDir ?? defaultHome())
-  void running.sweep().catch(() => undefined)
+  const swept = running.sweep().catch(() => undefined)
   const tools = async (): Promise<ToolPaths> => {
     const s = await projects.settings()
     return { ffmpeg: resolveTool('ffmpeg', s).path, ffprobe: resolveTool('ffprobe', s).path }
@@ -246,7 +246,7 @@ export function createApp(opts: AppOptions) {
     }
   }
 
-  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments }
+  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments, swept }
 }
 
 export type App = ReturnType<typeof createApp>

@@ -301,6 +301,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } finally {
     app.projects.close()
+    await app.swept // a short command does not exit before the start-up sweep of killed exports' temp folders ends
   }
 }
 
