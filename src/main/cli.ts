@@ -5,6 +5,8 @@ import { TaskType, type ImportProgress } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
 import { diskFullError } from './services/project/diskFull'
+import { checkProjectTarget } from './services/project/targetFolder'
+import { sweepTempsBeside } from './services/project/tempFolders'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import { cmdMasks } from './services/avsbench/masksCli'
 import { writeFile } from 'node:fs/promises'
@@ -294,8 +296,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdImportPredictions(app, avsbenchArgs(sub))
       case 'eval':
         return await cmdEval(app, avsbenchArgs(sub))
-      case 'masks':
+      case 'masks': {
+        // Like an export's: the target is checked first, and killed runs' temp folders beside it are swept.
+        const out = str(sub, 'out')
+        if (out) await checkProjectTarget(out, 'masks').then(() => sweepTempsBeside(out))
         return await cmdMasks(app, avsbenchArgs(sub))
+      }
       default:
         throw new UsageError(`unknown command "${command}" (try avs --help)`)
     }
