@@ -132,6 +132,22 @@ describe('one writer per project', () => {
   }, 120_000)
 })
 
+test('a read-only command upgrades an older project when no writer holds it, then reads it', async () => {
+  const dir = join(root, 'older')
+  expect((await avs('new', dir, '--task', 'ms3', '--name', 'Old')).code).toBe(0)
+  const db = new BetterSqlite3(join(dir, DB_FILE))
+  db.exec('CREATE TABLE edits (id INTEGER)') // as schema 3 had it; 0004 drops it
+  db.pragma('user_version = 3')
+  db.close()
+  const info = await avs('info', dir)
+  expect(info.stderr).toBe('')
+  expect(info.stdout).toMatch(/^Old \(MS3\)/)
+  const after = new BetterSqlite3(join(dir, DB_FILE), { readonly: true })
+  expect(after.pragma('user_version', { simple: true })).toBe(4)
+  after.close()
+  expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
+}, 60_000)
+
 describe('a project file that cannot be read is never modified', () => {
   async function project(name: string): Promise<string> {
     const dir = join(root, name)
