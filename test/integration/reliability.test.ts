@@ -2,7 +2,7 @@
 // unreadable projects left byte-for-byte untouched, /proc-like targets refused in bounded time,
 // and no temp folders left beside an export after killed runs.
 import BetterSqlite3 from 'better-sqlite3'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -219,6 +219,32 @@ describe('a project file that cannot be read is never modified', () => {
     await expectRefusedUntouched(dir, /written by a newer version of AVS Annotator \(schema 99/)
   }, 60_000)
 })
+
+/** A small tmpfs as a disk that fills up (needs root, as in CI's container); null where mounting is not allowed. */
+function smallDisk(name: string, size: string): string | null {
+  const dir = join(root, name)
+  mkdirSync(dir)
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' })
+  return r.status === 0 ? dir : null
+}
+
+test('a full disk during an import is disk_full naming the project disk; the project still opens (skipped where tmpfs cannot be mounted)', async (ctx) => {
+  const disk = smallDisk('small-disk', '1m')
+  if (!disk) return ctx.skip()
+  try {
+    const dir = join(disk, 'project')
+    expect((await avs('new', dir, '--task', 's4')).code).toBe(0)
+    const r = await avs('import', dir, video)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(new RegExp(`^avs import: No space left on the disk that holds ${dir}.*long\\.mp4 was not imported; free some space there and try again\\.\n$`))
+    expect(r.stderr).not.toMatch(/ENOSPC/)
+    const info = await avs('info', dir)
+    expect(info.code).toBe(0)
+    expect(info.stdout).toMatch(/0 video\(s\), 0 clip\(s\)/)
+  } finally {
+    spawnSync('umount', [disk])
+  }
+}, 60_000)
 
 describe('target folders are checked before any work, in bounded time', () => {
   test('/proc, /sys and /dev targets are refused within 10 s; so are files and read-only places', async () => {

@@ -11,6 +11,7 @@ import type { App } from '../app'
 import { mimeOf, resolveInside } from '../mediaFiles'
 import { safeStem } from '../services/media/ImportService'
 import { newUploadDir, removeUpload } from '../services/project/uploads'
+import { diskFullError } from '../services/project/diskFull'
 
 export interface WebHostOptions {
   app: App
@@ -241,7 +242,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         await pipeline(req, createWriteStream(file))
       } catch (err) {
         await removeUpload(project.dir, file)
-        throw new ApiError('upload_failed', `Upload of ${name} failed: ${(err as Error).message}`)
+        const full = diskFullError(err, project.dir, `The upload of ${name} was not saved`)
+        throw full instanceof ApiError ? full : new ApiError('upload_failed', `Upload of ${name} failed: ${(err as Error).message}`)
       }
       return sendJson(res, 200, { path: file })
     }

@@ -10,6 +10,7 @@ import type { OpenProject, ProjectService } from '../project/ProjectService'
 import { MASK_ENCODING } from '../project/maskCodec'
 import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
+import { diskFullError } from '../project/diskFull'
 
 export interface SegmentServiceDeps {
   projects: ProjectService
@@ -222,7 +223,7 @@ export class SegmentService {
         try {
           await this.run(job)
         } catch (err) {
-          this.finish(job, 'failed', (err as Error).message)
+          this.finish(job, 'failed', (diskFullError(err, job.project.dir, 'The job stopped') as Error).message)
         }
       }
     } finally {
