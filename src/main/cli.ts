@@ -313,13 +313,17 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI and turns every failure into a one-line reason on stderr and an exit code. */
 export async function run(argv: string[]): Promise<number> {
+  let code: number
   try {
-    return await main(argv)
+    code = await main(argv)
   } catch (caught) {
     const err = diskFullError(caught, null, 'The command did not finish')
     const msg = err instanceof Error ? err.message : String(err)
     process.stderr.write(`avs: ${msg.split('\n')[0]}\n`)
     if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`)
-    return err instanceof UsageError ? 2 : 1
+    code = err instanceof UsageError ? 2 : 1
   }
+  // The caller exits with process.exit, which drops what a pipe has not taken yet (a large --json); flush first.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => s.write('', () => done()))))
+  return code
 }

@@ -88,7 +88,9 @@ describe('one writer per project', () => {
       expect(info.code).toBe(0)
     }
     expect(existsSync(lock)).toBe(false)
-    const final = JSON.parse((await avs('info', dir, '--json')).stdout) as { project: { videoCount: number; clipCount: number } }
+    const last = await avs('info', dir, '--json')
+    expect(last.stderr).toBe('')
+    const final = JSON.parse(last.stdout) as { project: { videoCount: number; clipCount: number } }
     expect(final.project).toMatchObject({ videoCount: 4, clipCount: 96 })
   }, 240_000)
 

@@ -113,26 +113,28 @@ export class ProjectService {
     await assertWritable(dir, 'The folder')
     // The lock comes before the database, so two `avs new` into one folder cannot both create it.
     const release = acquireLock(dir, this.owner)
-    let store: ProjectStore
     try {
       if (existsSync(join(dir, DB_FILE))) throw new ApiError('project_exists', `${dir} already holds a project; open it instead`)
-      store = new ProjectStore(openDatabase(join(dir, DB_FILE), { create: true }))
+      const store = new ProjectStore(openDatabase(join(dir, DB_FILE), { create: true }))
+      try {
+        store.db.transaction(() => {
+          store.setMeta('format', FORMAT)
+          store.setMeta('name', name?.trim() || basename(dir))
+          store.setMeta('task', task)
+          store.setMeta('clip_seconds', String(CLIP_SECONDS[task]))
+          store.setMeta('created_at', new Date().toISOString())
+          if (opts.importing) {
+            const marker: ImportingMarker = { by: opts.importing, startedAt: new Date().toISOString(), pid: process.pid, host: hostname() }
+            store.setMeta(IMPORTING_META, JSON.stringify(marker))
+          }
+        })()
+      } finally {
+        store.close()
+      }
     } catch (err) {
       release()
       throw err
     }
-    store.db.transaction(() => {
-      store.setMeta('format', FORMAT)
-      store.setMeta('name', name?.trim() || basename(dir))
-      store.setMeta('task', task)
-      store.setMeta('clip_seconds', String(CLIP_SECONDS[task]))
-      store.setMeta('created_at', new Date().toISOString())
-      if (opts.importing) {
-        const marker: ImportingMarker = { by: opts.importing, startedAt: new Date().toISOString(), pid: process.pid, host: hostname() }
-        store.setMeta(IMPORTING_META, JSON.stringify(marker))
-      }
-    })()
-    store.close()
     try {
       return await this.load(dir, { importing: Boolean(opts.importing) })
     } finally {
@@ -210,7 +212,9 @@ export class ProjectService {
     }
     this.close()
     this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: true }
-    return this.summary()
+    const summary = this.summary()
+    await this.remember(summary) // recent projects live in the home folder, not in the project
+    return summary
   }
 
   /**
