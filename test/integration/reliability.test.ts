@@ -150,6 +150,27 @@ test('a read-only command upgrades an older project when no writer holds it, the
   expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
 }, 60_000)
 
+test("another host's lock holds while its heartbeat beats and is taken over once it stops; a lock never outlives a clean exit", async () => {
+  const dir = join(root, 'shared-drive')
+  expect((await avs('new', dir, '--task', 's4')).code).toBe(0)
+  const lock = join(dir, LOCK_FILE)
+  const startedAt = new Date(2026, 0, 2, 9, 7).toISOString()
+  writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-box', command: 'avs serve', startedAt, token: 'x' }))
+  const app = createApp({ mode: 'electron', homeDir: home })
+  await expect(app.dispatch('project.open', { dir })).rejects.toMatchObject({
+    code: 'project_in_use',
+    message: expect.stringMatching(/is in use by `avs serve` \(PID 1 on other-box\) since 09:07\./)
+  })
+  expect((await avs('info', dir)).code).toBe(0) // a reader does not care
+  const { utimesSync } = await import('node:fs')
+  const old = new Date(Date.now() - 5 * 60_000)
+  utimesSync(lock, old, old) // its heartbeat stopped five minutes ago: the other host's process is gone
+  await app.dispatch('project.open', { dir })
+  expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, command: 'the AVS Annotator app' })
+  app.projects.close()
+  expect(existsSync(lock)).toBe(false)
+}, 60_000)
+
 describe('a project file that cannot be read is never modified', () => {
   async function project(name: string): Promise<string> {
     const dir = join(root, name)
