@@ -2,7 +2,7 @@
 // on every request (DNS rebinding), one answer for missing and outside media paths, disk_full for a
 // full disk during mask saves, one segmentation job per project, and no silent non-loopback bind.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -149,6 +149,25 @@ describe('Host allow-list', () => {
     expect(warned.code).toBe(0)
   }, 60_000)
 })
+
+test('an upload waiting for its import survives `avs info` beside the server; a CLI writer is refused', async () => {
+  const up = await raw('/upload?name=waiting.mp4', { method: 'POST', headers: { host: `127.0.0.1:${port}`, cookie, 'content-type': 'application/octet-stream' }, body: 'not yet imported' })
+  expect(up.status).toBe(200)
+  const { path } = JSON.parse(up.body) as { path: string }
+  const cli = (...args: string[]): Promise<{ code: number | null; stderr: string }> =>
+    new Promise((done) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/fixtures/avs.ts'), ...args], { env: { ...process.env, AVS_HOME: join(root, 'home-cli') }, cwd: repo })
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      child.on('exit', (code) => done({ code, stderr }))
+    })
+  expect(await cli('info', projectDir)).toEqual({ code: 0, stderr: '' })
+  expect(existsSync(path)).toBe(true)
+  const writer = await cli('import', projectDir, path)
+  expect(writer.code).toBe(1)
+  expect(writer.stderr).toMatch(new RegExp(`in use by \`avs serve \\(browser mode\\)\` \\(PID ${process.pid}\\)`))
+  expect(existsSync(path)).toBe(true)
+}, 60_000)
 
 test('/media/ gives the same answer for a missing file and for paths outside the project', async () => {
   const outside = join(root, 'secret.txt')
