@@ -8,6 +8,9 @@ import { resolveTool, toolVersion } from './services/media/ffmpegTools'
 import { ImportService, type ToolPaths } from './services/media/ImportService'
 import { probeVideo } from './services/media/probe'
 import { ProjectService } from './services/project/ProjectService'
+import { diskFullError } from './services/project/diskFull'
+import { checkProjectTarget } from './services/project/targetFolder'
+import { RunningTargets, sweepTempsBeside } from './services/project/tempFolders'
 import { AvsbenchImporter } from './services/avsbench/AvsbenchImporter'
 import { AvsbenchService } from './services/avsbench/AvsbenchService'
 import { evaluateProject } from './services/avsbench/evaluate'
@@ -27,6 +30,10 @@ export interface AppOptions {
   mode: AppInfo['mode']
   /** Where recent projects and settings live (AVS_HOME, else ~/.config/avs-annotator). */
   homeDir?: string
+  /** Who writes projects, as a second writer is told: "avs import", "avs serve (browser mode)". */
+  owner?: string
+  /** Read-only commands (avs info, export, masks, eval): open projects without the writer lock. */
+  readOnly?: boolean
 }
 
 export function defaultHome(): string {
@@ -36,7 +43,13 @@ export function defaultHome(): string {
 /** The composition root: builds every service by hand and the one handler table both transports serve. */
 export function createApp(opts: AppOptions) {
   const events = new EventBus()
-  const projects = new ProjectService(opts.homeDir ?? defaultHome())
+  const projects = new ProjectService(opts.homeDir ?? defaultHome(), {
+    owner: opts.owner ?? (opts.mode === 'browser' ? 'avs serve (browser mode)' : opts.mode === 'cli' ? 'avs' : 'the AVS Annotator app'),
+    readOnly: opts.readOnly
+  })
+  // Temp folders of exports whose process was killed are swept at the next start (and at the next export there).
+  const running = new RunningTargets(opts.homeDir ?? defaultHome())
+  const swept = running.sweep().catch(() => undefined)
   const tools = async (): Promise<ToolPaths> => {
     const s = await projects.settings()
     return { ffmpeg: resolveTool('ffmpeg', s).path, ffprobe: resolveTool('ffprobe', s).path }
@@ -171,7 +184,14 @@ export function createApp(opts: AppOptions) {
     },
 
     // --- AVSBench export, import and evaluation (avsbench helper) ---
-    'export.start': (req) => ({ jobId: avsbench.startExport(req) }),
+    'export.start': async (req) => {
+      await checkProjectTarget(req.out, 'export')
+      await sweepTempsBeside(req.out)
+      const record = await running.add(req.out).catch(() => null)
+      const jobId = avsbench.startExport(req)
+      if (record) void avsbench.waitExport(jobId).finally(() => running.remove(record)).catch(() => undefined)
+      return { jobId }
+    },
     'export.result': ({ jobId }) => avsbench.exportResult(jobId),
     'export.cancel': ({ jobId }) => {
       avsbench.cancelExport(jobId)
@@ -218,10 +238,15 @@ export function createApp(opts: AppOptions) {
       throw new ApiError('bad_input', `${channel}: ${issue?.path.join('.') || 'input'} ${issue?.message ?? 'is invalid'}`)
     }
     const handler = handlers[c] as (input: unknown) => unknown
-    return await handler(parsed.data)
+    try {
+      return await handler(parsed.data)
+    } catch (err) {
+      // A full disk (ENOSPC, EDQUOT, SQLite's "database or disk is full") is its own error, naming the disk.
+      throw diskFullError(err, projects.current?.dir ?? null)
+    }
   }
 
-  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments }
+  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments, swept }
 }
 
 export type App = ReturnType<typeof createApp>

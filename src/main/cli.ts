@@ -4,6 +4,9 @@ import { ApiError } from '../shared/api'
 import { TaskType, type ImportProgress } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
+import { diskFullError } from './services/project/diskFull'
+import { checkProjectTarget } from './services/project/targetFolder'
+import { sweepTempsBeside } from './services/project/tempFolders'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import { cmdMasks } from './services/avsbench/masksCli'
 import { writeFile } from 'node:fs/promises'
@@ -25,6 +28,7 @@ Usage:
   avs models [--json]                                  the models the app can use, and why others were refused
   avs features <audio-or-video> --out <x.npy>          the model's audio input: log-mel [N,1,96,64] float32, no padding
   avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
+            [--allow-network]                          needed to serve beyond loopback (plain HTTP; prefer an SSH tunnel)
 ${AVSBENCH_USAGE}
   avs masks <project> --out <dir> [--source model|current] [--clips 1,2,…] [--overwrite] [--json]
                                                        masks as --save_pred_mask PNGs at frame size + index.json
@@ -42,7 +46,7 @@ interface Parsed {
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = []
   const flags = new Map<string, string | true>()
-  const boolean = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite'])
+  const boolean = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite', 'allow-network'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--') {
@@ -134,7 +138,8 @@ async function cmdServe(app: App, p: Parsed): Promise<number> {
   // Built: out/main/cli.js → out/renderer. From source (tests, tsx): src/main → out/renderer.
   const rendererDir = /[\\/]src[\\/]main$/.test(__dirname) ? resolve(__dirname, '../../out/renderer') : resolve(__dirname, '../renderer')
   if (!existsSync(join(rendererDir, 'index.html'))) throw new ApiError('not_built', `The UI is not built (${rendererDir}): run \`npm run build\` first`)
-  const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host') })
+  const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host'), allowNetwork: p.flags.has('allow-network') })
+  if (host.warning) process.stderr.write(`avs serve: WARNING: ${host.warning}\n`)
   // Handlers first, then the URL: whoever reads the URL may signal us at once.
   const stopped = new Promise<void>((done) => {
     const stop = (): void => {
@@ -242,6 +247,9 @@ async function cmdFeatures(app: App, p: Parsed): Promise<number> {
 }
 // --- end auto-segmentation and features ---
 
+/** Commands that only read a project: no writer lock, no migration, no house-keeping. */
+const READ_ONLY_COMMANDS = new Set(['info', 'export', 'masks', 'eval', 'models', 'features'])
+
 export async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv)
   const [command, ...rest] = p.positional
@@ -254,7 +262,8 @@ export async function main(argv: string[]): Promise<number> {
     return command || p.flags.has('help') || p.flags.has('h') ? 0 : 2
   }
   const sub: Parsed = { positional: rest, flags: p.flags }
-  const app = createApp({ mode: command === 'serve' ? 'browser' : 'cli' })
+  // Every writing command takes the project's writer lock; read-only ones open beside a writer and never clean up.
+  const app = createApp({ mode: command === 'serve' ? 'browser' : 'cli', owner: `avs ${command}`, readOnly: READ_ONLY_COMMANDS.has(command) })
   try {
     switch (command) {
       case 'new': {
@@ -287,24 +296,34 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdImportPredictions(app, avsbenchArgs(sub))
       case 'eval':
         return await cmdEval(app, avsbenchArgs(sub))
-      case 'masks':
+      case 'masks': {
+        // Like an export's: the target is checked first, and killed runs' temp folders beside it are swept.
+        const out = str(sub, 'out')
+        if (out) await checkProjectTarget(out, 'masks').then(() => sweepTempsBeside(out))
         return await cmdMasks(app, avsbenchArgs(sub))
+      }
       default:
         throw new UsageError(`unknown command "${command}" (try avs --help)`)
     }
   } finally {
     app.projects.close()
+    await app.swept // a short command does not exit before the start-up sweep of killed exports' temp folders ends
   }
 }
 
 /** Runs the CLI and turns every failure into a one-line reason on stderr and an exit code. */
 export async function run(argv: string[]): Promise<number> {
+  let code: number
   try {
-    return await main(argv)
-  } catch (err) {
+    code = await main(argv)
+  } catch (caught) {
+    const err = diskFullError(caught, null, 'The command did not finish')
     const msg = err instanceof Error ? err.message : String(err)
     process.stderr.write(`avs: ${msg.split('\n')[0]}\n`)
     if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`)
-    return err instanceof UsageError ? 2 : 1
+    code = err instanceof UsageError ? 2 : 1
   }
+  // The caller exits with process.exit, which drops what a pipe has not taken yet (a large --json); flush first.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => s.write('', () => done()))))
+  return code
 }

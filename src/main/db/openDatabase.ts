@@ -1,30 +1,117 @@
 import BetterSqlite3, { type Database } from 'better-sqlite3'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { migrations } from './migrations'
 import { ApiError } from '../../shared/api'
+
+/** What `meta.format` holds in every project this app wrote. */
+export const PROJECT_FORMAT = 'avs-annotator/1'
+const SQLITE_MAGIC = 'SQLite format 3\0'
 
 export interface OpenOptions {
   /** Create the file; refuse if it already exists. */
   create?: boolean
+  /** A read-only connection: no migration, no pragma that writes; works alongside a writer (WAL). */
+  readonly?: boolean
+}
+
+/** The one answer for every project file this version cannot read: it says the file was left untouched. */
+export function unreadableError(file: string, reason: string, advice = 'restore it from a backup'): ApiError {
+  return new ApiError('project_unreadable', `${file} cannot be read as an AVS Annotator project: ${reason}. The file was left untouched; ${advice}.`)
+}
+
+function readHeader(file: string): Buffer {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(SQLITE_MAGIC.length)
+    const n = readSync(fd, buf, 0, buf.length, 0)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The first line of SQLite's complaint, without integrity-check dumps. */
+function sqliteReason(err: unknown): string {
+  const msg = String((err as Error)?.message ?? err).split('\n')[0]
+  if (/not a database|file is encrypted/i.test(msg)) return 'it is not a SQLite database'
+  if (/malformed|corrupt|btree|page/i.test(msg)) return 'its pages are damaged'
+  return msg
 }
 
 /**
- * Opens a project database, checks it is a healthy SQLite file of ours and brings the schema up
- * to date. Never overwrites or recreates an existing file.
+ * Checks, on a read-only connection that changes nothing, that `file` is a healthy project database
+ * of ours that this version can open; returns its schema version. Every failure is `project_unreadable`.
  */
-export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+export function inspectDatabase(file: string, opts: { requireFormat?: boolean } = {}): number {
+  let size: number
+  try {
+    size = statSync(file).size
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('not_found', `Cannot open ${file}: it does not exist`)
+    throw unreadableError(file, sqliteReason(err))
+  }
+  if (size === 0) throw unreadableError(file, 'it is empty (0 bytes)')
+  let header: Buffer
+  try {
+    header = readHeader(file)
+  } catch (err) {
+    throw unreadableError(file, sqliteReason(err))
+  }
+  if (header.toString('latin1') !== SQLITE_MAGIC) throw unreadableError(file, 'it is not a SQLite database')
   let db: Database
   try {
-    db = new BetterSqlite3(file, { fileMustExist: !opts.create })
+    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
   } catch (err) {
-    throw new ApiError('project_unreadable', `Cannot open ${file}: ${(err as Error).message}`)
+    throw unreadableError(file, sqliteReason(err))
   }
   try {
     const check = db.pragma('quick_check', { simple: true })
-    if (check !== 'ok') throw new Error(String(check))
+    if (check !== 'ok') throw unreadableError(file, 'its pages are damaged')
     const version = db.pragma('user_version', { simple: true }) as number
     if (version > migrations.length) {
-      throw new Error(`it was written by a newer version of AVS Annotator (schema ${version}, this version knows ${migrations.length})`)
+      throw unreadableError(
+        file,
+        `it was written by a newer version of AVS Annotator (schema ${version}, this version knows ${migrations.length})`,
+        'open it with that newer version'
+      )
     }
+    // The schema marker: user_version, our core tables, and (in every project the app made) meta.format.
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name))
+    const ours = version > 0 && ['meta', 'videos', 'clips', 'frames'].every((t) => tables.has(t))
+    const format = ours ? (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value : undefined
+    if (!ours || (format !== undefined && format !== PROJECT_FORMAT) || (opts.requireFormat !== false && format === undefined)) {
+      const what = tables.size === 0 ? 'it is an empty SQLite database' : 'it is a SQLite database of another program, not an AVS Annotator project'
+      throw unreadableError(file, what, 'check that you chose the right folder, or restore the project from a backup')
+    }
+    return version
+  } catch (err) {
+    if (err instanceof ApiError) throw err
+    throw unreadableError(file, sqliteReason(err))
+  } finally {
+    db.close()
+  }
+}
+
+/**
+ * Opens a project database. An existing file is inspected read-only first (inspectDatabase) and only
+ * then opened for writing and migrated; a file that fails the inspection is never written to.
+ * `create` makes a new file and refuses an existing one; only a missing file is new.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+  // Projects are inspected with their meta.format by ProjectService; bare databases (tests, tools) need only the tables.
+  if (!opts.create) inspectDatabase(file, { requireFormat: false })
+  let db: Database
+  try {
+    db = new BetterSqlite3(file, { fileMustExist: !opts.create, readonly: Boolean(opts.readonly) })
+  } catch (err) {
+    throw unreadableError(file, sqliteReason(err))
+  }
+  try {
+    if (opts.readonly) {
+      db.pragma('busy_timeout = 5000')
+      return db
+    }
+    const version = db.pragma('user_version', { simple: true }) as number
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
@@ -38,13 +125,6 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   } catch (err) {
     db.close()
     if (err instanceof ApiError) throw err
-    const msg = (err as Error).message
-    const corrupt = /not a database|malformed|corrupt/i.test(msg)
-    throw new ApiError(
-      corrupt ? 'project_corrupt' : 'project_unreadable',
-      corrupt
-        ? `${file} is not a readable project database (${msg}). It was left untouched; restore it from a backup.`
-        : `Cannot open ${file}: ${msg}`
-    )
+    throw unreadableError(file, sqliteReason(err))
   }
 }

@@ -2,7 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { isIP, type AddressInfo } from 'node:net'
+import { hostname, networkInterfaces } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { ApiError } from '../../shared/api'
@@ -10,6 +11,7 @@ import type { App } from '../app'
 import { mimeOf, resolveInside } from '../mediaFiles'
 import { safeStem } from '../services/media/ImportService'
 import { newUploadDir, removeUpload } from '../services/project/uploads'
+import { diskFullError } from '../services/project/diskFull'
 
 export interface WebHostOptions {
   app: App
@@ -17,6 +19,8 @@ export interface WebHostOptions {
   rendererDir: string
   port?: number
   host?: string
+  /** Serving beyond loopback (plain HTTP: the login token and cookie cross the network) needs this opt-in. */
+  allowNetwork?: boolean
 }
 
 export interface WebHost {
@@ -24,7 +28,28 @@ export interface WebHost {
   url: string
   /** The URL with the one-time token that logs a browser in. */
   loginUrl: string
+  /** Set when serving beyond loopback: what the user must know about it. */
+  warning: string | null
   close(): Promise<void>
+}
+
+/** Loopback interfaces: the only ones served without --allow-network. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1'
+}
+
+/** `host:port` as a Host header spells it (IPv6 in brackets). */
+const hostPort = (host: string, port: number): string => `${isIP(host) === 6 ? `[${host}]` : host}:${port}`.toLowerCase()
+
+/** The Host headers this server answers: loopback names, the --host value, and for a wildcard bind this machine's names. */
+function allowedHosts(bind: string, port: number): Set<string> {
+  const names = new Set(['127.0.0.1', 'localhost', '::1', bind.replace(/^\[|\]$/g, '')])
+  if (bind === '0.0.0.0' || bind === '::' || bind === '[::]') {
+    names.add(hostname())
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.split('%')[0])
+  }
+  return new Set([...names].map((n) => hostPort(n, port)))
 }
 
 const COOKIE = 'avs_session'
@@ -63,7 +88,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function sendError(res: ServerResponse, err: unknown): void {
   const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error)?.message ?? String(err))
   const status =
-    e.code === 'forbidden' ? 403 : e.code === 'not_found' || e.code === 'unknown_channel' ? 404 : e.code === 'internal' ? 500 : 400
+    e.code === 'forbidden'
+      ? 403
+      : e.code === 'not_found' || e.code === 'unknown_channel'
+        ? 404
+        : e.code === 'project_in_use' || e.code === 'segment_running'
+          ? 409
+          : e.code === 'disk_full'
+            ? 507
+            : e.code === 'internal'
+              ? 500
+              : 400
   if (!res.headersSent) sendJson(res, status, { error: { code: e.code, message: e.message } })
   else res.end()
 }
@@ -110,6 +145,14 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const { app } = opts
   const host = opts.host ?? '127.0.0.1'
+  if (!isLoopback(host) && !opts.allowNetwork) {
+    throw new ApiError(
+      'network_bind_refused',
+      `Refusing to serve on ${host}: beyond loopback the login token and session cookie travel as plain HTTP to anyone on the network. ` +
+        'Tunnel over SSH instead (ssh -L 8080:127.0.0.1:8080 <this machine>, then avs serve --port 8080), or add --allow-network to do it anyway.'
+    )
+  }
+  let allowed = new Set<string>()
   let loginToken: string | null = randomBytes(24).toString('base64url')
   const session = randomBytes(32).toString('base64url')
   const sseClients = new Set<ServerResponse>()
@@ -125,6 +168,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // DNS rebinding: a page of another site that resolves to us sends its own Host; refuse it on every request.
+    if (!allowed.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+      return void res.end('Misdirected request: this AVS Annotator server answers only under the address it printed.')
+    }
     const url = new URL(req.url ?? '/', 'http://localhost')
     const path = url.pathname
     const token = url.searchParams.get('token')
@@ -171,7 +219,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     if (path.startsWith('/media/')) {
       const project = app.projects.require()
-      const file = await resolveInside(project.mediaDir, path.slice('/media/'.length))
+      // Missing and outside paths get the same answer: no oracle for what exists beyond the project.
+      const file = await resolveInside(project.mediaDir, path.slice('/media/'.length)).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'bad_path') throw err
+        throw new ApiError('not_found', 'No such media file')
+      })
       return sendFile(req, res, file, { 'cache-control': 'private, max-age=3600' })
     }
     if (path === '/upload') {
@@ -190,7 +242,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         await pipeline(req, createWriteStream(file))
       } catch (err) {
         await removeUpload(project.dir, file)
-        throw new ApiError('upload_failed', `Upload of ${name} failed: ${(err as Error).message}`)
+        const full = diskFullError(err, project.dir, `The upload of ${name} was not saved`)
+        throw full instanceof ApiError ? full : new ApiError('upload_failed', `Upload of ${name} failed: ${(err as Error).message}`)
       }
       return sendJson(res, 200, { path: file })
     }
@@ -222,11 +275,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     server.listen(opts.port ?? 0, host, () => resolve())
   })
   const { port } = server.address() as AddressInfo
-  const base = `http://${host}:${port}`
+  allowed = allowedHosts(host, port)
+  const base = `http://${hostPort(host, port)}`
   return {
     server,
     url: `${base}/`,
     loginUrl: `${base}/?token=${loginToken}`,
+    warning: isLoopback(host)
+      ? null
+      : `serving on ${host}:${port} over plain HTTP: the login token and the session cookie can be read by anyone on the network path. Prefer an SSH tunnel (ssh -L ${port}:127.0.0.1:${port} <this machine>) to a loopback-only avs serve.`,
     async close() {
       unsubscribe()
       for (const c of sseClients) c.end()

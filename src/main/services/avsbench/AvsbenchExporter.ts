@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
 import { access, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
@@ -11,6 +10,7 @@ import { encodePng } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
+import { tempBeside } from '../project/tempFolders'
 import { decodeImagesToFile, rawFramesFile, type DecodedFrames } from './decodeImages'
 import { EXPORT_SIZE as EXPORT_FRAME_SIZE, type BinaryClipInput, type BinaryClipOutput } from './encodeBinaryClip'
 import { logMelCacheFile } from './clipAudio'
@@ -85,7 +85,7 @@ const fsErrorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoEx
 /** The finished folder `tmp` appears at `out` in one rename; an old `out` is only removed after that. */
 export async function moveIntoPlace(tmp: string, out: string): Promise<void> {
   if (!existsSync(out)) return rename(tmp, out)
-  const old = join(dirname(out), `.${basename(out)}.old-${randomUUID().slice(0, 8)}`)
+  const old = tempBeside(out, 'old')
   await rename(out, old)
   await rename(tmp, out)
   await rm(old, { recursive: true, force: true })
@@ -205,7 +205,7 @@ export class AvsbenchExporter {
     const report: ExportReport = { format: opts.format, out, clips: 0, frames: 0, masks: 0, skipped: [] }
     const plan = this.plan(project, opts, report)
     onProgress?.({ stage: 'writing', fraction: 0, clips: 0, total: plan.length })
-    const tmp = join(parent, `.${basename(out)}.export-${randomUUID().slice(0, 8)}`)
+    const tmp = tempBeside(out, 'export')
     try {
       await mkdir(tmp)
       const rows = opts.format === 'avss' ? await this.writeAvss(project, plan, tmp, report, signal, onProgress) : await this.writeBinary(project, plan, opts.format, tmp, report, signal, onProgress)

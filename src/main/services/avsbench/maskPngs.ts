@@ -1,7 +1,6 @@
 // `avs masks`: a project's masks as PNG files laid out as the official `test.py --save_pred_mask`
 // writes predictions (spec avsbench-format §8), at each frame's own size, with an index.json.
 // Only reads the project; the folder appears in one rename, as an export does.
-import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
@@ -16,6 +15,7 @@ import { decodeMask } from '../project/maskCodec'
 import { explainFsError, moveIntoPlace } from './AvsbenchExporter'
 import { isSafeName } from './layout'
 import { WriteQueue } from './WriteQueue'
+import { tempBeside } from '../project/tempFolders'
 
 /** Which mask of each frame is written: the newest model mask, or the frame's current (newest) mask. */
 export type MaskPngSource = 'model' | 'current'
@@ -134,7 +134,7 @@ export async function writeMaskPngs(project: OpenProject, opts: MaskPngOptions):
 
   const report: MaskPngReport = { out, task, source, clips: 0, masks: 0, skipped: [] }
   const index: MaskPngIndex = { task, source, frames: [] }
-  const tmp = join(parent, `.${basename(out)}.masks-${randomUUID().slice(0, 8)}`)
+  const tmp = tempBeside(out, 'masks')
   const writes = new WriteQueue()
   try {
     await mkdir(tmp)

@@ -10,6 +10,7 @@ import type { OpenProject, ProjectService } from '../project/ProjectService'
 import { MASK_ENCODING } from '../project/maskCodec'
 import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
+import { diskFullError } from '../project/diskFull'
 
 export interface SegmentServiceDeps {
   projects: ProjectService
@@ -99,8 +100,18 @@ export class SegmentService {
     return model
   }
 
+  /** One running segmentation job per project: a second request is refused and names the running one. */
+  private refuseIfRunning(project: OpenProject): void {
+    const running = [...this.live.values()].find((j) => j.project === project || j.project.dir === project.dir)
+    if (!running) return
+    const info = this.stillOpen(running) ? this.info(running.id, project) : null
+    const where = info ? ` (job ${running.id}, ${info.done}/${info.total} clips done)` : ` (job ${running.id})`
+    throw new ApiError('segment_running', `A segmentation job is already running for this project${where}; wait for it to finish or cancel it before starting another`)
+  }
+
   async start(req: SegmentRequest): Promise<{ jobId: string }> {
     const project = this.deps.projects.require()
+    this.refuseIfRunning(project)
     const model = await this.resolveModel(req.modelId, project)
     const all = project.store.listClips().map((c) => c.id)
     const clipIds = req.clipIds ? [...new Set(req.clipIds)] : all
@@ -112,6 +123,7 @@ export class SegmentService {
       clipIds, modelId: model.id, requestedProvider: req.provider ?? settings.provider, replaceEdits: req.replaceEdits ?? false,
       provider: null, fallbackReason: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0
     }
+    this.refuseIfRunning(project)
     const jobs = this.jobStore(project)
     const id = randomUUID()
     jobs.insert(id, params)
@@ -127,6 +139,7 @@ export class SegmentService {
     if (!job) throw new ApiError('unknown_job', `No job ${jobId} in this project`)
     if (this.live.has(jobId)) throw new ApiError('job_active', `Job ${jobId} is already ${job.status}`)
     if (job.status !== 'interrupted' && job.status !== 'cancelled') throw new ApiError('not_resumable', `Job ${jobId} is ${job.status}; only interrupted or cancelled jobs resume`)
+    this.refuseIfRunning(project)
     const model = await this.resolveModel(job.params.modelId, project)
     jobs.update(jobId, { status: 'queued', error: null })
     this.enqueue(jobId, project, jobs, model)
@@ -210,7 +223,7 @@ export class SegmentService {
         try {
           await this.run(job)
         } catch (err) {
-          this.finish(job, 'failed', (err as Error).message)
+          this.finish(job, 'failed', (diskFullError(err, job.project.dir, 'The job stopped') as Error).message)
         }
       }
     } finally {

@@ -11,6 +11,7 @@ import { clipLogMelPickle, logMelCacheEntry, logMelCacheFile } from '../avsbench
 import { decodeVideo } from './decodeVideo'
 import { probeVideo } from './probe'
 import { encodeWavPcm16 } from './wav'
+import { diskFullError } from '../project/diskFull'
 
 export interface ToolPaths {
   ffmpeg: string
@@ -121,7 +122,8 @@ export class ImportService {
       } catch (err) {
         await consumed()
         const cancelled = err instanceof ApiError && err.code === 'cancelled'
-        const message = cancelled ? 'cancelled' : (err as Error).message
+        // A full disk says so and names the project's disk, instead of ffmpeg's or Node's raw ENOSPC.
+        const message = cancelled ? 'cancelled' : (diskFullError(err, job.projectDir ?? null, `${basename(path)} was not imported`) as Error).message
         job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: message })
         progress(cancelled ? 'cancelled' : 'failed', 0, 0, message)
       }

@@ -4,14 +4,17 @@ import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { CLIP_SECONDS, type ProjectSummary, type RecentProject, type Settings, type TaskType } from '../../../shared/domain'
-import { openDatabase } from '../../db/openDatabase'
+import { inspectDatabase, openDatabase, PROJECT_FORMAT } from '../../db/openDatabase'
+import { migrations } from '../../db/migrations'
 import { ProjectStore } from './ProjectStore'
+import { acquireLock, inUseError, lockHolder, processAlive } from './projectLock'
+import { checkProjectTarget, mkdirBounded } from './targetFolder'
 import { removeUploads } from './uploads'
 
 export const DB_FILE = 'project.sqlite'
 export const MEDIA_DIR = 'media'
 export const STAGING_DIR = '.staging'
-const FORMAT = 'avs-annotator/1'
+const FORMAT = PROJECT_FORMAT
 const MAX_RECENT = 20
 /** Meta key of a project an import is still building: written with the project, deleted by the import's last step. */
 export const IMPORTING_META = 'importing'
@@ -28,6 +31,15 @@ export interface OpenProject {
   dir: string
   mediaDir: string
   store: ProjectStore
+  /** Opened without the writer lock on a read-only connection (avs info, export, masks, eval). */
+  readOnly: boolean
+}
+
+export interface ProjectServiceOptions {
+  /** Who writes, as the lock's refusal names it to a second writer: "avs import", "the AVS Annotator app". */
+  owner?: string
+  /** Open projects read-only: no lock, no migration, no house-keeping; works alongside a writer. */
+  readOnly?: boolean
 }
 
 /** Honours the folder's write bits even for root, who could write anyway. */
@@ -36,15 +48,6 @@ async function assertWritable(path: string, what: string): Promise<void> {
   let ok = (st.mode & 0o200) !== 0
   if (ok) ok = await access(path, constants.W_OK).then(() => true, () => false)
   if (!ok) throw new ApiError('read_only', `${what} ${path} is read-only; the project was not opened. Make it writable or copy the project elsewhere.`)
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Why a project that still carries the importing marker cannot be opened. */
@@ -65,8 +68,17 @@ function unfinishedImportMessage(markerJson: string, dir: string): string {
 /** Creates, opens and remembers projects; holds the one open project of this process. */
 export class ProjectService {
   private open: OpenProject | null = null
+  private release: (() => void) | null = null
+  private readonly owner: string
+  readonly readOnly: boolean
 
-  constructor(private readonly homeDir: string) {}
+  constructor(
+    private readonly homeDir: string,
+    opts: ProjectServiceOptions = {}
+  ) {
+    this.owner = opts.owner ?? 'the AVS Annotator app'
+    this.readOnly = opts.readOnly ?? false
+  }
 
   get current(): OpenProject | null {
     return this.open
@@ -84,7 +96,10 @@ export class ProjectService {
    * complete project.
    */
   async create(dirIn: string, task: TaskType, name?: string, opts: { importing?: string } = {}): Promise<ProjectSummary> {
+    if (this.readOnly) throw new ApiError('read_only_command', 'This command only reads projects; it cannot create one')
     const dir = resolve(dirIn)
+    // Bounded: /proc, /sys, /dev, files and read-only places are refused before any mkdir.
+    await checkProjectTarget(dir, 'project')
     if (existsSync(join(dir, DB_FILE))) throw new ApiError('project_exists', `${dir} already holds a project; open it instead`)
     if (existsSync(dir)) {
       const st = await stat(dir)
@@ -92,24 +107,39 @@ export class ProjectService {
       const entries = (await readdir(dir)).filter((e) => !e.startsWith('.'))
       if (entries.length) throw new ApiError('folder_not_empty', `${dir} is not empty; choose a new or empty folder for the project`)
     }
-    await mkdir(join(dir, MEDIA_DIR), { recursive: true }).catch((err: Error) => {
-      throw new ApiError('cannot_create', `Cannot create the project folder ${dir}: ${err.message}`)
+    await mkdirBounded(join(dir, MEDIA_DIR)).catch((err: Error) => {
+      throw err instanceof ApiError ? err : new ApiError('cannot_create', `Cannot create the project folder ${dir}: ${err.message}`)
     })
     await assertWritable(dir, 'The folder')
-    const store = new ProjectStore(openDatabase(join(dir, DB_FILE), { create: true }))
-    store.db.transaction(() => {
-      store.setMeta('format', FORMAT)
-      store.setMeta('name', name?.trim() || basename(dir))
-      store.setMeta('task', task)
-      store.setMeta('clip_seconds', String(CLIP_SECONDS[task]))
-      store.setMeta('created_at', new Date().toISOString())
-      if (opts.importing) {
-        const marker: ImportingMarker = { by: opts.importing, startedAt: new Date().toISOString(), pid: process.pid, host: hostname() }
-        store.setMeta(IMPORTING_META, JSON.stringify(marker))
+    // The lock comes before the database, so two `avs new` into one folder cannot both create it.
+    const release = acquireLock(dir, this.owner)
+    try {
+      if (existsSync(join(dir, DB_FILE))) throw new ApiError('project_exists', `${dir} already holds a project; open it instead`)
+      const store = new ProjectStore(openDatabase(join(dir, DB_FILE), { create: true }))
+      try {
+        store.db.transaction(() => {
+          store.setMeta('format', FORMAT)
+          store.setMeta('name', name?.trim() || basename(dir))
+          store.setMeta('task', task)
+          store.setMeta('clip_seconds', String(CLIP_SECONDS[task]))
+          store.setMeta('created_at', new Date().toISOString())
+          if (opts.importing) {
+            const marker: ImportingMarker = { by: opts.importing, startedAt: new Date().toISOString(), pid: process.pid, host: hostname() }
+            store.setMeta(IMPORTING_META, JSON.stringify(marker))
+          }
+        })()
+      } finally {
+        store.close()
       }
-    })()
-    store.close()
-    return this.load(dir, { importing: Boolean(opts.importing) })
+    } catch (err) {
+      release()
+      throw err
+    }
+    try {
+      return await this.load(dir, { importing: Boolean(opts.importing) })
+    } finally {
+      release() // load() took its own hold on the lock
+    }
   }
 
   async openProject(dirIn: string): Promise<ProjectSummary> {
@@ -129,25 +159,61 @@ export class ProjectService {
     const file = join(dir, DB_FILE)
     if (!existsSync(dir)) throw new ApiError('not_found', `${dir} does not exist`)
     if (!existsSync(file)) throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE})`)
+    if (this.readOnly) return this.loadReadOnly(dir, file)
+    // Read-only inspection first: a file we cannot read is refused before the lock or any write.
+    inspectDatabase(file)
     await assertWritable(dir, 'The project folder')
     await assertWritable(file, 'The project database')
-    const store = new ProjectStore(openDatabase(file))
-    if (store.getMeta('format') !== FORMAT) {
-      store.close()
-      throw new ApiError('not_a_project', `${file} is a SQLite file but not an AVS Annotator project`)
+    const release = acquireLock(dir, this.owner)
+    let store: ProjectStore
+    try {
+      store = new ProjectStore(openDatabase(file))
+      const marker = store.getMeta(IMPORTING_META)
+      if (marker !== null && !importing) {
+        store.close()
+        throw new ApiError('import_unfinished', unfinishedImportMessage(marker, dir))
+      }
+      await mkdir(join(dir, MEDIA_DIR), { recursive: true })
+    } catch (err) {
+      release()
+      throw err
     }
-    const marker = store.getMeta(IMPORTING_META)
-    if (marker !== null && !importing) {
-      store.close()
-      throw new ApiError('import_unfinished', unfinishedImportMessage(marker, dir))
-    }
-    const mediaDir = join(dir, MEDIA_DIR)
-    await mkdir(mediaDir, { recursive: true })
     this.close()
-    this.open = { dir, mediaDir, store }
+    this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: false }
+    this.release = release
+    // House-keeping only under the lock: nobody else can be importing into this project now.
     await this.cleanMediaCache()
     const summary = this.summary()
     if (!importing) await this.remember(summary)
+    return summary
+  }
+
+  /**
+   * Opens `dir` on a read-only connection, beside whatever process writes it: no lock, no migration,
+   * no clean-up. A project of an older schema is upgraded first, but only when no writer holds it.
+   */
+  private async loadReadOnly(dir: string, file: string): Promise<ProjectSummary> {
+    const version = inspectDatabase(file)
+    if (version < migrations.length) {
+      const holder = lockHolder(dir)
+      if (holder) throw inUseError(dir, holder)
+      const release = acquireLock(dir, this.owner)
+      try {
+        openDatabase(file).close()
+      } finally {
+        release()
+      }
+    }
+    const store = new ProjectStore(openDatabase(file, { readonly: true }))
+    const marker = store.getMeta(IMPORTING_META)
+    if (marker !== null) {
+      store.close()
+      throw new ApiError('import_unfinished', unfinishedImportMessage(marker, dir))
+    }
+    this.close()
+    this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: true }
+    const summary = this.summary()
+    await this.remember(summary) // recent projects live in the home folder, not in the project
     return summary
   }
 
@@ -183,6 +249,8 @@ export class ProjectService {
   close(): void {
     this.open?.store.close()
     this.open = null
+    this.release?.()
+    this.release = null
   }
 
   private async readJson<T>(file: string, fallback: T): Promise<T> {
