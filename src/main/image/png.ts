@@ -1,4 +1,22 @@
 // PNG encoder/decoder on node:zlib, and the two resizers export needs (label maps, RGB frames).
+//
+// Measured against sharp 0.35.6 (libvips 8.18, zlib-ng, mozjpeg) for each job, `npm run bench`'s
+// codecs figures (bench/codecs.bench.ts), CPU ms per image, three same-run rounds on a shared
+// 2-core machine (this code / sharp):
+//   PNG L 224² (S4/MS3 mask)             0.16–0.17 / 0.85–1.31   this code, same pixels
+//   PNG P 224² and 640×360 (labels_semantic) 0.16–0.43 / —       sharp cannot write given palette
+//                                                                indexes (palette: true quantises)
+//   PNG RGB 224² (S4/MS3 frame)          1.3–1.8   / 1.9–2.9     this code, same pixels, ~10% smaller
+//   PNG RGB 640×360 (AVSS labels_rgb)    3.1–5.4   / 1.9–3.0     sharp by 1–3 ms per AVSS mask
+//   resize 640×360 → 224² (export)       0.43–0.72 / 1.6–2.5     this code; only it is cv2-exact
+//                                                                (sharp's linear: max |Δ| 118)
+//   JPEG decode 640×360 (export, ffmpeg) 3.0–4.3   / 3.5–4.6     ffmpeg (decodeImages.ts)
+//   model input, JPEG → 160² / 576²      5.7–6.1 / 3.3–5.3, 12–22 / 15–17   ffmpeg (decodeFrames.ts):
+//                                                                mixed; at 160² sharp would save 5–13 ms
+//                                                                of a clip's ~255 ms (README figures)
+// So sharp is not a dependency: it would win AVSS labels_rgb by a few ms per mask and maybe the
+// model input by a few % of a clip, which does not pay for a native module (libvips) in the app. What sharp does better is fidelity: its JPEG
+// pixels are libjpeg's, as Pillow and cv2.imread decode (ffmpeg's rgb24 differ, max |Δ| 160).
 import { constants as zc, deflateSync, inflateSync } from 'node:zlib'
 import { bilinearKernels, type BilinearKernels } from './bilinearWasm'
 

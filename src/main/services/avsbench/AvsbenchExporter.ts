@@ -14,6 +14,7 @@ import { tempBeside } from '../project/tempFolders'
 import { decodeImagesToFile, rawFramesFile, type DecodedFrames } from './decodeImages'
 import { EXPORT_SIZE as EXPORT_FRAME_SIZE, type BinaryClipInput, type BinaryClipOutput } from './encodeBinaryClip'
 import { logMelCacheFile } from './clipAudio'
+import { exportFrameCacheFile, frameDecoderId, readCachedFrames, type CachedFrames } from './exportFrameCache'
 import { ExportWorkerPool } from './ExportWorkerPool'
 import { WriteQueue } from './WriteQueue'
 import {
@@ -327,16 +328,24 @@ export class AvsbenchExporter {
     // One ffmpeg per batch writes its frames to a temp file; the clips' frames are read from it
     // where they are encoded (a worker thread), so the pixels never pass through this thread.
     const rawFiles = new Set<string>()
-    const decoding: Array<Promise<DecodedFrames | null>> = []
-    const decode = (i: number): Promise<DecodedFrames | null> => {
-      if (!decoding[i] && asIs.has(batches[i][0])) decoding[i] = Promise.resolve(null)
+    // A batch's frames: decoded by ffmpeg, or (decoded null) all read back from the frame cache.
+    type BatchFrames = { decoded: DecodedFrames | null; cache: CachedFrames | null }
+    const decoder = frameDecoderId(this.ffmpeg)
+    const decoding: Array<Promise<BatchFrames>> = []
+    const decode = (i: number): Promise<BatchFrames> => {
+      if (!decoding[i] && asIs.has(batches[i][0])) decoding[i] = Promise.resolve({ decoded: null, cache: null })
       if (!decoding[i]) {
         const b = batches[i]
         const files = b.flatMap((p) => p.frames.map((f) => join(project.mediaDir, f.image)))
-        const listFile = join(tmp, `.decode-${i}.txt`)
-        const raw = rawFramesFile(listFile)
-        rawFiles.add(raw)
-        decoding[i] = decodeImagesToFile(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, listFile, raw, signal).finally(() => rm(listFile, { force: true }))
+        // An earlier export's PNGs are used when every frame of the batch has one; else the batch is decoded whole.
+        decoding[i] = readCachedFrames(files, decoder).then(async (cache) => {
+          if (cache.pngs.every(Boolean)) return { decoded: null, cache }
+          const listFile = join(tmp, `.decode-${i}.txt`)
+          const raw = rawFramesFile(listFile)
+          rawFiles.add(raw)
+          const decoded = await decodeImagesToFile(this.ffmpeg, { files, width: b[0].frames[0].width, height: b[0].frames[0].height }, listFile, raw, signal).finally(() => rm(listFile, { force: true }))
+          return { decoded, cache }
+        })
         decoding[i].catch(() => undefined)
       }
       return decoding[i]
@@ -348,14 +357,22 @@ export class AvsbenchExporter {
     // go on to the next batch while this thread writes the last one's files.
     const submitting: Array<Promise<Job[]>> = []
     const submit = (i: number): Promise<Job[]> => {
-      submitting[i] ??= decode(i).then((decoded) => {
+      submitting[i] ??= decode(i).then(({ decoded, cache }) => {
         let fi = 0
         return batches[i].map((p) => {
           const wavFile = join(project.mediaDir, p.clip.audio)
+          const keys = cache?.keys.slice(fi, fi + p.frames.length) ?? []
+          const pngs = cache?.pngs.slice(fi, fi + p.frames.length)
+          // A clip whose frames are all in the cache is not encoded (nor one whose frames are copied as they are).
+          const cached = pngs?.every(Boolean) ? (pngs as Uint8Array[]) : null
           const input: BinaryClipInput = {
             frames: [],
-            // no frames to encode for a clip whose frames are copied as they are
-            ...(decoded ? { framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length } } : {}),
+            ...(decoded && !cached
+              ? {
+                  framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length },
+                  frameCache: p.frames.map((f, k) => ({ file: exportFrameCacheFile(join(project.mediaDir, f.image)), key: keys[k] }))
+                }
+              : {}),
             frameWidth: p.frames[0].width,
             frameHeight: p.frames[0].height,
             masks: [...p.masks].map(([k, m]) => ({ k, data: m.data, width: m.width, height: m.height })),
@@ -364,8 +381,9 @@ export class AvsbenchExporter {
             logMelCache: logMelCacheFile(wavFile)
           }
           fi += p.frames.length
-          if (!threaded) return () => pool.encode(input)
-          const job = pool.encode(input)
+          const encode = (): Promise<BinaryClipOutput> => (cached ? pool.encode(input).then((o) => ({ ...o, frames: cached })) : pool.encode(input))
+          if (!threaded) return encode
+          const job = encode()
           job.catch(() => undefined)
           return () => job
         })
@@ -402,7 +420,7 @@ export class AvsbenchExporter {
           // Encoding inline (no workers) must still let the main process answer between clips.
           await yieldLoop()
         }
-        const done = await decode(bi)
+        const { decoded: done } = await decode(bi)
         if (done) {
           await rm(done.file, { force: true })
           rawFiles.delete(done.file)

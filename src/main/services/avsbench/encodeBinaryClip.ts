@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { encodePng, resizeBilinearRGBFilled, resizeBilinearRGBTransient, resizeNearestMapped } from '../../image/png'
 import { decodeMask } from '../project/maskCodec'
 import { cachedClipLogMelPickle, clipLogMelPickle } from './clipAudio'
+import { writeFrameCache } from './exportFrameCache'
 
 export const EXPORT_SIZE = 224
 
@@ -17,6 +18,8 @@ export interface BinaryClipInput {
   framesFile?: { path: string; offset: number; count: number }
   frameWidth: number
   frameHeight: number
+  /** Per frame: the export frame cache entry to (re)write with the encoded PNG, and its key (exportFrameCache). */
+  frameCache?: Array<{ file: string; key: string }>
   /** Stored masks (deflated label maps) of the annotated frames, by 0-based frame index. */
   masks: Array<{ k: number; data: Uint8Array; width: number; height: number }>
   /** The clip's wav bytes; when absent they are read from `wavFile`. */
@@ -66,7 +69,12 @@ export function encodeBinaryClip(input: BinaryClipInput): BinaryClipOutput {
   const { frameWidth: w, frameHeight: h } = input
   const frames: Uint8Array[] = []
   // Each frame is encoded at once: the resized pixels may live in memory the next resize reuses.
-  const encode = (small: Uint8Array): void => void frames.push(encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: small }))
+  const encode = (small: Uint8Array): void => {
+    const png = encodePng({ width: EXPORT_SIZE, height: EXPORT_SIZE, mode: 'RGB', data: small })
+    const entry = input.frameCache?.[frames.length]
+    if (entry?.key) writeFrameCache(entry.file, entry.key, png)
+    frames.push(png)
+  }
   // Frames from the batch file are read straight into the resize kernels' memory.
   if (input.framesFile) readFrames(input.framesFile, w * h * 3, (fill) => encode(resizeBilinearRGBFilled(fill, w, h, EXPORT_SIZE, EXPORT_SIZE)))
   else for (const rgb of input.frames) encode(resizeBilinearRGBTransient(rgb, w, h, EXPORT_SIZE, EXPORT_SIZE))
