@@ -28,36 +28,44 @@ export function thumbMaskSize(width: number, height: number, maxWidth = THUMB_MA
 
 /**
  * Scales a label map down for a thumbnail. Each target pixel takes the most frequent non-zero label
- * of its source block when that covers a quarter of it or more, else background: a thin object
- * stays visible and labels stay exact (no blending of class ids).
+ * of (up to 4×4 samples of) its source block when that covers a quarter of it or more, else
+ * background: a thin object stays visible and labels stay exact (no blending of class ids).
  */
 export function downscaleLabels(labels: Uint8Array, width: number, height: number, tw: number, th: number): Uint8Array {
   const out = new Uint8Array(tw * th)
-  const counts = new Uint16Array(256)
-  const seen: number[] = []
+  const counts = new Uint32Array(256)
+  const seen = new Uint8Array(256)
+  const xs = new Int32Array(tw + 1)
+  for (let tx = 0; tx <= tw; tx++) xs[tx] = Math.floor((tx * width) / tw)
   for (let ty = 0; ty < th; ty++) {
     const y0 = Math.floor((ty * height) / th)
     const y1 = Math.max(y0 + 1, Math.floor(((ty + 1) * height) / th))
     for (let tx = 0; tx < tw; tx++) {
-      const x0 = Math.floor((tx * width) / tw)
-      const x1 = Math.max(x0 + 1, Math.floor(((tx + 1) * width) / tw))
+      const x0 = xs[tx]
+      const x1 = Math.max(x0 + 1, xs[tx + 1])
       let best = 0
       let bestCount = 0
-      for (let y = y0; y < y1; y++) {
+      let nSeen = 0
+      // At most 4×4 samples per block: a 1080p mask costs what a 384×216 one does.
+      const sx = Math.max(1, Math.floor((x1 - x0) / 4))
+      const sy = Math.max(1, Math.floor((y1 - y0) / 4))
+      let samples = 0
+      for (let y = y0; y < y1; y += sy) {
         const row = y * width
-        for (let x = x0; x < x1; x++) {
+        for (let x = x0; x < x1; x += sx) {
+          samples++
           const v = labels[row + x]
           if (v === 0) continue
-          if (counts[v]++ === 0) seen.push(v)
-          if (counts[v] > bestCount) {
-            bestCount = counts[v]
+          const n = ++counts[v]
+          if (n === 1) seen[nSeen++] = v
+          if (n > bestCount) {
+            bestCount = n
             best = v
           }
         }
       }
-      for (const v of seen) counts[v] = 0
-      seen.length = 0
-      out[ty * tw + tx] = bestCount * 4 >= (y1 - y0) * (x1 - x0) ? best : 0
+      for (let i = 0; i < nSeen; i++) counts[seen[i]] = 0
+      out[ty * tw + tx] = bestCount * 4 >= samples ? best : 0
     }
   }
   return out

@@ -50,7 +50,7 @@ async function openProject(page: Page): Promise<void> {
 
 const cards = (page: Page) => page.getByTestId('clip-card')
 
-/** Pixels of the cell's mask canvas in the editor's binary colour (255, 64, 160). */
+/** Pixels of the cell's mask canvas in the editor's binary colour (255, 64, 160), at the overlay's opacity. */
 async function maskPixels(page: Page, clipId: number): Promise<number> {
   const canvas = page.locator(`[data-testid="clip-cell"][data-clip-id="${clipId}"] canvas[data-testid="clip-mask"]`)
   if ((await canvas.count()) === 0) return 0
@@ -59,7 +59,7 @@ async function maskPixels(page: Page, clipId: number): Promise<number> {
     const c = el as unknown as Canvas
     const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height)
     let n = 0
-    for (let i = 0; i < data.length; i += 4) if (data[i] === 255 && data[i + 1] === 64 && data[i + 2] === 160 && data[i + 3] === 255) n++
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 100 && data[i] > 250 && Math.abs(data[i + 1] - 64) <= 2 && Math.abs(data[i + 2] - 160) <= 2) n++
     return n
   })
 }

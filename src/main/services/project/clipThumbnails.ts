@@ -27,11 +27,10 @@ export function clipThumbMasks(store: ProjectStore, clipIds: number[]): ClipThum
   if (!byKey) cache.set(store, (byKey = new Map()))
   const rows = store.db
     .prepare(
-      `SELECT f.clip_id, f.id AS frame_id, f.width, f.height,
-         (SELECT max(m.revision) FROM masks m WHERE m.frame_id = f.id) AS revision
-       FROM frames f
-       WHERE f.clip_id IN (SELECT value FROM json_each(?))
-         AND f.idx = (SELECT min(g.idx) FROM frames g WHERE g.clip_id = f.clip_id)`
+      `SELECT j.value AS clip_id, f.id AS frame_id, f.width, f.height,
+         (SELECT m.revision FROM masks m WHERE m.frame_id = f.id ORDER BY m.revision DESC LIMIT 1) AS revision
+       FROM json_each(?) j
+       JOIN frames f ON f.id = (SELECT g.id FROM frames g WHERE g.clip_id = j.value ORDER BY g.idx LIMIT 1)`
     )
     .all(JSON.stringify(clipIds)) as ThumbFrameRow[]
   const byClip = new Map(rows.map((r) => [r.clip_id, r]))

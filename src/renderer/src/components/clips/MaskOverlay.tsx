@@ -1,8 +1,20 @@
 import { memo, useEffect, useRef } from 'react'
-import { BINARY_COLOR, buildLut } from '../../editor/palette'
+import { BINARY_COLOR, CLASS_COUNT, packRGBA, paletteColor } from '../../editor/palette'
 import { useClipThumbMask } from '../../queries/clipThumbs'
 
-const LUTS = { binary: buildLut(BINARY_COLOR), classes: buildLut() }
+/** The editor's overlay opacity (0.55), baked into the pixels: no CSS opacity layer per cell to paint. */
+const MASK_ALPHA = 140
+
+function thumbLut(binary: boolean): Uint32Array {
+  const lut = new Uint32Array(256)
+  for (let i = 1; i < 256; i++) {
+    const [r, g, b] = binary && i === 1 ? BINARY_COLOR : i < CLASS_COUNT ? paletteColor(i) : [255, 0, 255]
+    lut[i] = packRGBA(r, g, b, MASK_ALPHA)
+  }
+  return lut
+}
+
+const LUTS = { binary: thumbLut(true), classes: thumbLut(false) }
 
 /** The clip's current mask over its thumbnail, in the editor's class colours (canvas of the scaled-down label map). */
 export const MaskOverlay = memo(function MaskOverlay({ dir, clipId, binary }: { dir: string; clipId: number; binary: boolean }) {
