@@ -46,6 +46,8 @@ async function openProject(page: Page): Promise<void> {
   } else await page.context().addCookies(session)
   await page.goto(new URL('/', loginUrl).toString())
   await expect(page.getByTestId('clip-grid')).toHaveAttribute('data-total', String(CLIPS))
+  // The dashboard above the list appears when its stats arrive and moves the grid down: wait for it.
+  await expect(page.getByTestId('stats-clips')).toBeVisible()
 }
 
 const cards = (page: Page) => page.getByTestId('clip-card')
@@ -76,8 +78,9 @@ test('2,000 clips: several per row, only the visible rows in the DOM, scrolling 
   await expect(page.getByTestId('video-group').first()).toContainText('50 clips')
 
   // Two cards of the first row sit side by side.
-  const a = (await cards(page).nth(0).boundingBox())!
-  const b = (await cards(page).nth(1).boundingBox())!
+  const [a, b] = await cards(page).evaluateAll((els) =>
+    els.slice(0, 2).map((el) => (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number } }).getBoundingClientRect())
+  )
   expect(Math.abs(a.y - b.y)).toBeLessThan(1)
   expect(b.x).toBeGreaterThan(a.x + a.width)
 

@@ -3,7 +3,7 @@ import { AppBar } from './components/AppBar'
 import { ErrorNote } from './components/ErrorNote'
 import { StartScreen } from './components/StartScreen'
 import { lazyPanel } from './lazyPanel'
-import { useCurrentProject, useProjectChangedEvents } from './queries/api'
+import { useCurrentProject, usePrefetchClipList, useProjectChangedEvents } from './queries/api'
 
 // The start screen is in the entry chunk; an open project and the About panel load as their own chunks.
 const ProjectView = lazyPanel(() => import('./components/ProjectView'), 'ProjectView')
@@ -12,6 +12,7 @@ const AboutPanel = lazyPanel(() => import('./components/AboutPanel'), 'AboutPane
 export function App() {
   useProjectChangedEvents()
   const project = useCurrentProject()
+  usePrefetchClipList(project.data?.dir ?? null)
   const [aboutOpen, setAboutOpen] = useState(false)
   const openAbout = (): void => setAboutOpen(true)
 
