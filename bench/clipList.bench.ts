@@ -80,6 +80,18 @@ async function scrollFrameTimes(page: Page, frames: number, step: number): Promi
   })`)
 }
 
+/** Changes a <select> of the list as a person would and returns ms until the next frame is painted. */
+async function timeSelect(page: Page, testId: string, value: string): Promise<number> {
+  return page.evaluate(`new Promise((done) => {
+    const el = document.querySelector('[data-testid="${testId}"]');
+    const setValue = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+    const t0 = performance.now();
+    setValue.call(el, ${JSON.stringify(value)});
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+  })`)
+}
+
 /** Total size of the built renderer's JavaScript (what one bundle would make the start screen load). */
 function rendererJsBytes(repo: string): number {
   const dir = join(repo, 'out/renderer/assets')
@@ -122,7 +134,7 @@ export async function benchClipList(): Promise<void> {
     record('start_screen.js', startJs / 1024, 'kB', rendererJsBytes(repo) / 1024, 'JavaScript the start screen loads; baseline = the whole renderer (one bundle)')
 
     // The clip list: time until the grid's cards are painted, then scrolling frame times.
-    const list = async (dir: string): Promise<{ interactive: number; scroll: { p95: number; median: number }; cells: number }> => {
+    const list = async (dir: string): Promise<{ interactive: number; scroll: { p95: number; median: number }; cells: number; filterSort: number }> => {
       await call(login, 'project.open', { dir })
       const times: number[] = []
       let last: Page | null = null
@@ -137,14 +149,23 @@ export async function benchClipList(): Promise<void> {
       await scrollFrameTimes(page, 120, 160)
       const scroll = await scrollFrameTimes(page, 400, 160)
       const cells = await page.getByTestId('clip-card').count()
+      // Filter and sort: change → painted, for each of four changes, the median over 3 rounds.
+      const changes: number[] = []
+      for (let i = 0; i < 3; i++) {
+        changes.push(await timeSelect(page, 'sort-clips', 'confidence'))
+        changes.push(await timeSelect(page, 'filter-status', 'rejected'))
+        changes.push(await timeSelect(page, 'filter-status', 'all'))
+        changes.push(await timeSelect(page, 'sort-clips', 'video'))
+      }
       await page.close()
-      return { interactive: median(times), scroll, cells }
+      return { interactive: median(times), scroll, cells, filterSort: median(changes) }
     }
     const base = await list(small.dir)
     const res = await list(big.dir)
     record('clip_list.interactive.2000_clips', res.interactive, 'ms', base.interactive, `navigation start → first cards painted, median of ${RUNS}; baseline = 100-clip project; target ≤ 1000 ms`)
     record('clip_list.scroll_frame.p95.2000_clips', res.scroll.p95, 'ms', base.scroll.p95, `400 frames scrolling 160 px/frame, frame rate unthrottled; baseline = 100-clip project; target ≤ 16 ms; ${res.cells} cards in the DOM`)
     record('clip_list.scroll_frame.median.2000_clips', res.scroll.median, 'ms', base.scroll.median, 'baseline = 100-clip project')
+    record('clip_list.filter_sort.2000_clips', res.filterSort, 'ms', base.filterSort, 'select change → next frame painted (sort by confidence/video, status filter on/off), median of 12; baseline = 100-clip project')
   } finally {
     await browser?.close()
     await server.stop()
