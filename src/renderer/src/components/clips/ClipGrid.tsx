@@ -8,6 +8,8 @@ import { MaskOverlay } from './MaskOverlay'
 
 /** Pixels rendered above and below the visible part, so a scroll step rarely mounts a row late. */
 const OVERSCAN = 480
+/** Up to this many clips every row is rendered (a small DOM anyway; find-in-page and tab order see all). */
+const RENDER_ALL_UP_TO = 100
 
 /** The nearest scrolling ancestor (the project view), or null for the window. */
 function scrollParent(el: HTMLElement): HTMLElement | null {
@@ -30,8 +32,8 @@ interface Props {
 }
 
 /**
- * The clip list as a virtual grid: as many columns as fit, fixed-height rows, and only the rows
- * near the visible part of the scrolling project view in the DOM. Arrow keys, Home/End and
+ * The clip list as a virtual grid: as many columns as fit, fixed-height rows, and (above 100
+ * clips) only the rows near the visible part of the scrolling project view in the DOM. Arrow keys, Home/End and
  * PageUp/PageDown move between cards.
  */
 export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelect }: Props) {
@@ -58,7 +60,7 @@ export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelec
     const l = layoutRef.current
     if (!l) return
     const v = viewport()
-    const [a, b] = visibleRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN)
+    const [a, b] = l.order.length <= RENDER_ALL_UP_TO ? [0, l.rows.length] : visibleRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN)
     setRange((prev) => (prev[0] === a && prev[1] === b ? prev : [a, b]))
     let g = -1
     if (v.top > 0) {
