@@ -1,3 +1,4 @@
+import { benchClipList } from './clipList.bench'
 import { benchCodecs } from './codecs.bench'
 import { benchEditor } from './editor.bench'
 import { benchExport } from './export.bench'
@@ -9,7 +10,7 @@ import { writeResults } from './lib'
 /** `npm run bench`: every figure with the baseline measured in the same run, then bench/results.json. */
 async function main(): Promise<void> {
   const only = process.argv[2]
-  const benches: Array<[string, () => Promise<void>]> = [['import', benchImport], ['export', benchExport], ['codecs', benchCodecs], ['inference', benchInference], ['editor', benchEditor], ['realFootage', async () => void (await benchRealFootage())]]
+  const benches: Array<[string, () => Promise<void>]> = [['import', benchImport], ['export', benchExport], ['codecs', benchCodecs], ['inference', benchInference], ['editor', benchEditor], ['clipList', benchClipList], ['realFootage', async () => void (await benchRealFootage())]]
   for (const [name, fn] of benches) {
     if (only && only !== name) continue
     process.stdout.write(`\n== ${name}\n`)

@@ -16,6 +16,7 @@ import { AvsbenchService } from './services/avsbench/AvsbenchService'
 import { evaluateProject } from './services/avsbench/evaluate'
 import { checkLabels, decodeMask, MASK_ENCODING } from './services/project/maskCodec'
 import { projectStats } from './services/project/projectStats'
+import { clipThumbMasks } from './services/project/clipThumbnails'
 import { ModelRegistry, shippedModelsDir, toModelInfo } from './services/inference/models'
 import { readInferenceSettings, writeInferenceSettings } from './services/inference/inferenceSettings'
 import { providerStatus } from './services/inference/session'
@@ -132,6 +133,7 @@ export function createApp(opts: AppOptions) {
       if (!clip) throw new ApiError('not_found', `No clip ${clipId}`)
       return clip
     },
+    'clip.thumbMasks': ({ clipIds }) => clipThumbMasks(projects.require().store, clipIds),
     'clip.update': ({ clipId, ...patch }) => {
       const { store } = projects.require()
       if (!store.getClip(clipId)) throw new ApiError('not_found', `No clip ${clipId}`)

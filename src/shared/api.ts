@@ -20,6 +20,7 @@ import {
   Video,
   VideoProbe
 } from './domain'
+import { ClipThumbMask, THUMB_MASK_BATCH } from './clipThumbs'
 import {
   AvsbenchImportProgress,
   AvsbenchImportReport,
@@ -74,6 +75,7 @@ export const api = {
   'video.list': channel(Empty, z.array(Video)),
   'clip.list': channel(Empty, z.array(Clip)),
   'clip.get': channel(z.object({ clipId: z.number().int() }), ClipDetail),
+  'clip.thumbMasks': channel(z.object({ clipIds: z.array(z.number().int()).max(THUMB_MASK_BATCH) }), z.array(ClipThumbMask)),
   'clip.update': channel(
     z.object({ clipId: z.number().int(), split: Split.nullable().optional(), category: z.string().nullable().optional() }),
     Clip

@@ -189,7 +189,10 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await expect(result.locator('[data-flag="no_audio"]')).toBeVisible()
     await expect(page.getByTestId('clip-card')).toHaveCount(3)
     await expect(page.getByTestId('video-group')).toHaveCount(2)
-    await expect(page.getByTestId('video-group').nth(1).locator('[data-flag="no_audio"]')).toBeVisible()
+    // The second video's header row, then its one clip (last in the grid) with the flag on its thumbnail.
+    await expect(page.getByTestId('video-group').nth(1)).toContainText('silent-clip.mp4')
+    await expect(page.getByTestId('clip-card').nth(2).locator('[data-flag="no_audio"]')).toBeVisible()
+    await expect(page.getByTestId('clip-card').nth(0).locator('[data-flag="no_audio"]')).toHaveCount(0)
     await expect(page.getByTestId('project-counts')).toHaveText('2 videos · 3 clips · 15 frames')
     await page.screenshot({ path: join(shots, 'e2e-3-project.png') })
   })

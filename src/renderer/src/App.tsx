@@ -1,14 +1,18 @@
-import { useState } from 'react'
-import { AboutPanel } from './components/AboutPanel'
+import { Suspense, useState } from 'react'
 import { AppBar } from './components/AppBar'
 import { ErrorNote } from './components/ErrorNote'
-import { ProjectView } from './components/ProjectView'
 import { StartScreen } from './components/StartScreen'
-import { useCurrentProject, useProjectChangedEvents } from './queries/api'
+import { lazyPanel } from './lazyPanel'
+import { useCurrentProject, usePrefetchClipList, useProjectChangedEvents } from './queries/api'
+
+// The start screen is in the entry chunk; an open project and the About panel load as their own chunks.
+const ProjectView = lazyPanel(() => import('./components/ProjectView'), 'ProjectView')
+const AboutPanel = lazyPanel(() => import('./components/AboutPanel'), 'AboutPanel')
 
 export function App() {
   useProjectChangedEvents()
   const project = useCurrentProject()
+  usePrefetchClipList(project.data?.dir ?? null)
   const [aboutOpen, setAboutOpen] = useState(false)
   const openAbout = (): void => setAboutOpen(true)
 
@@ -34,8 +38,12 @@ export function App() {
 
   return (
     <div className="app">
-      {body}
-      {aboutOpen && <AboutPanel onClose={() => setAboutOpen(false)} />}
+      <Suspense fallback={<div className="splash">Loading…</div>}>{body}</Suspense>
+      {aboutOpen && (
+        <Suspense fallback={null}>
+          <AboutPanel onClose={() => setAboutOpen(false)} />
+        </Suspense>
+      )}
     </div>
   )
 }

@@ -18,9 +18,9 @@ for (const type of ['dragover', 'drop'] as const) window.addEventListener(type, 
 // The editor benchmark hook for Playwright (`npm run bench`): only with ?bench=1 in the URL.
 if (new URLSearchParams(window.location.search).has('bench')) {
   const w = window as unknown as { __avsBench?: unknown; __avsSaveLatencies?: unknown }
-  w.__avsBench = async (options?: object) => (await import('./canvas/stageBench')).runStageBench(options)
+  w.__avsBench = async (options?: object) => (await import('./benchHooks')).benchHooks.stage(options)
   // Stroke end → revision in SQLite for the app's real saves (paint in a clip view first).
-  w.__avsSaveLatencies = async () => (await import('./queries/maskWrites')).writes.saveLatencies()
+  w.__avsSaveLatencies = async () => (await import('./benchHooks')).benchHooks.saveLatencies()
 }
 
 createRoot(document.getElementById('root') as HTMLElement).render(

@@ -13,8 +13,9 @@ import {
   type Rect
 } from '../editor'
 
-/** Binary projects paint "sounding object" in one bright colour rather than palette[1]'s dark red. */
-export const BINARY_COLOR: [number, number, number] = [255, 64, 160]
+import { BINARY_COLOR } from '../editor/palette'
+
+export { BINARY_COLOR }
 const MODEL_OUTLINE: [number, number, number] = [255, 216, 77]
 
 export interface StageCanvases {

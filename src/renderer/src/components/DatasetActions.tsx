@@ -1,12 +1,15 @@
-import { useState } from 'react'
+import { Suspense, useState } from 'react'
 import type { ProjectSummary } from '../../../shared/domain'
 import { useAvsbenchImportReport, useExportJob } from '../queries/dataset'
 import { useRoute } from '../route'
-import { AvsbenchImportReportDialog } from './dataset/AvsbenchImportReportDialog'
-import { EvalPanel } from './dataset/EvalPanel'
+import { lazyPanel } from '../lazyPanel'
 import { initialExportForm, type ExportForm } from './dataset/datasetLogic'
-import { ExportDialog } from './dataset/ExportDialog'
-import { PredictionsDialog } from './dataset/PredictionsDialog'
+
+// Each dialog is a chunk of its own, loaded when first opened.
+const ExportDialog = lazyPanel(() => import('./dataset/ExportDialog'), 'ExportDialog')
+const EvalPanel = lazyPanel(() => import('./dataset/EvalPanel'), 'EvalPanel')
+const PredictionsDialog = lazyPanel(() => import('./dataset/PredictionsDialog'), 'PredictionsDialog')
+const AvsbenchImportReportDialog = lazyPanel(() => import('./dataset/AvsbenchImportReportDialog'), 'AvsbenchImportReportDialog')
 
 type Dialog = 'export' | 'eval' | 'predictions' | null
 
@@ -40,19 +43,21 @@ export function DatasetActions({ project }: { project: ProjectSummary }) {
       <button type="button" className="ghost" onClick={() => setDialog('predictions')} title="Import an AVSBench model's saved predictions as model masks" data-testid="predictions-open">
         Import predictions…
       </button>
-      {dialog === 'export' && <ExportDialog project={project} job={job} form={form} onForm={setForm} onClose={close} />}
-      {dialog === 'eval' && (
-        <EvalPanel
-          project={project}
-          onClose={close}
-          onOpenClip={(clipId) => {
-            close()
-            navigate({ clipId, frame: 0 })
-          }}
-        />
-      )}
-      {dialog === 'predictions' && <PredictionsDialog project={project} onClose={close} onEvaluate={() => setDialog('eval')} />}
-      {importReport && importReport.project.dir === project.dir && <AvsbenchImportReportDialog report={importReport} onClose={dismissImport} />}
+      <Suspense fallback={null}>
+        {dialog === 'export' && <ExportDialog project={project} job={job} form={form} onForm={setForm} onClose={close} />}
+        {dialog === 'eval' && (
+          <EvalPanel
+            project={project}
+            onClose={close}
+            onOpenClip={(clipId) => {
+              close()
+              navigate({ clipId, frame: 0 })
+            }}
+          />
+        )}
+        {dialog === 'predictions' && <PredictionsDialog project={project} onClose={close} onEvaluate={() => setDialog('eval')} />}
+        {importReport && importReport.project.dir === project.dir && <AvsbenchImportReportDialog report={importReport} onClose={dismissImport} />}
+      </Suspense>
     </>
   )
 }

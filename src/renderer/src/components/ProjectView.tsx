@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
+import { Suspense, useEffect, useState } from 'react'
 import type { ProjectSummary } from '../../../shared/domain'
 import { TASK_LABEL, plural } from '../format'
 import { useCloseProject, useClips } from '../queries/api'
@@ -9,14 +9,17 @@ import { writes } from '../queries/maskWrites'
 import { useRoute } from '../route'
 import { AppBar } from './AppBar'
 import { ClipList } from './ClipList'
-import { ClipView } from './ClipView'
 import { Dashboard } from './Dashboard'
 import { DatasetActions } from './DatasetActions'
 import { ErrorNote } from './ErrorNote'
 import { ImportPanel } from './ImportPanel'
 import { JobsStrip } from './segment/JobsStrip'
-import { ModelsDialog } from './segment/ModelsDialog'
 import { useImportJob } from './useImportJob'
+import { lazyPanel } from '../lazyPanel'
+
+// The editor and the models dialog are chunks of their own, loaded when first opened.
+const ClipView = lazyPanel(() => import('./ClipView'), 'ClipView')
+const ModelsDialog = lazyPanel(() => import('./segment/ModelsDialog'), 'ModelsDialog')
 
 export function ProjectView({ project, onAbout }: { project: ProjectSummary; onAbout: () => void }) {
   const [route, navigate] = useRoute()
@@ -80,20 +83,26 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
       </AppBar>
       <ErrorNote error={close.error} />
       <JobsStrip project={project} onOpenClip={(clipId) => navigate({ clipId, frame: 0 })} />
-      {modelsOpen && <ModelsDialog project={project} onClose={() => setModelsOpen(false)} />}
+      {modelsOpen && (
+        <Suspense fallback={null}>
+          <ModelsDialog project={project} onClose={() => setModelsOpen(false)} />
+        </Suspense>
+      )}
       {route.clipId !== null ? (
-        <ClipView
-          key={route.clipId}
-          project={project}
-          clipId={route.clipId}
-          frame={route.frame}
-          clips={clips.data ?? []}
-          onFrame={(frame) => navigate({ clipId: route.clipId, frame }, { replace: true })}
-          onClip={(clipId) => navigate({ clipId, frame: 0 }, { replace: true })}
-          onOpenFrame={(clipId, frame) => navigate({ clipId, frame }, { replace: true })}
-          onBack={() => navigate({ clipId: null, frame: 0 })}
-          onOpenModels={() => setModelsOpen(true)}
-        />
+        <Suspense fallback={<main className="clip-view loading">Loading clip…</main>}>
+          <ClipView
+            key={route.clipId}
+            project={project}
+            clipId={route.clipId}
+            frame={route.frame}
+            clips={clips.data ?? []}
+            onFrame={(frame) => navigate({ clipId: route.clipId, frame }, { replace: true })}
+            onClip={(clipId) => navigate({ clipId, frame: 0 }, { replace: true })}
+            onOpenFrame={(clipId, frame) => navigate({ clipId, frame }, { replace: true })}
+            onBack={() => navigate({ clipId: null, frame: 0 })}
+            onOpenModels={() => setModelsOpen(true)}
+          />
+        </Suspense>
       ) : (
         <main className="project-main" data-testid="project-view">
           <ImportPanel project={project} job={job} />

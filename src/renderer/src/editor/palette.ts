@@ -37,6 +37,9 @@ export function packRGBA(r: number, g: number, b: number, a: number): number {
   return LITTLE_ENDIAN ? ((a << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0
 }
 
+/** Binary projects paint "sounding object" in one bright colour rather than palette[1]'s dark red. */
+export const BINARY_COLOR: [number, number, number] = [255, 64, 160]
+
 /**
  * Label → packed RGBA lookup table (256 entries, so any byte indexes it). Label 0 is transparent;
  * labels ≥ 71 (never valid) get magenta so a bad map is visible rather than silently hidden.

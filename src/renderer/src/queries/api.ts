@@ -15,6 +15,14 @@ export const useVideos = (dir: string) => useQuery({ queryKey: keys.videos(dir),
 
 export const useClips = (dir: string) => useQuery({ queryKey: keys.clips(dir), queryFn: () => call('clip.list', {}) })
 
+/** Asks for the open project's clips while the project view's chunk is still loading (no waterfall). */
+export function usePrefetchClipList(dir: string | null): void {
+  const qc = useQueryClient()
+  useEffect(() => {
+    if (dir) void qc.prefetchQuery({ queryKey: keys.clips(dir), queryFn: () => call('clip.list', {}) })
+  }, [qc, dir])
+}
+
 export const useClip = (dir: string, clipId: number | null) =>
   useQuery({
     queryKey: keys.clip(dir, clipId ?? -1),

@@ -10,6 +10,8 @@ export const keys = {
   clips: (dir: string) => ['projectData', dir, 'clips'] as const,
   clip: (dir: string, clipId: number) => ['projectData', dir, 'clip', clipId] as const,
   stats: (dir: string) => ['projectData', dir, 'stats'] as const,
+  /** The scaled-down current mask of a clip's thumbnail frame (the clip grid's overlay). */
+  clipThumbMask: (dir: string, clipId: number) => ['projectData', dir, 'clipThumbMask', clipId] as const,
   /** The clip's decoded WAV, log-mel and loudness: immutable media, so outside projectData (edits do not refetch it). */
   clipSound: (dir: string, clipId: number) => ['media', dir, 'clipSound', clipId] as const,
   importResult: (jobId: string) => ['import', jobId, 'result'] as const

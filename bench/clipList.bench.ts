@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { AvsServer } from '../test/e2e/server'
+import { writeSyntheticProject } from '../test/e2e/syntheticProject'
+import { record, WORK_DIR } from './lib'
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+// Frames are not held to the display's 60 Hz, so the interval between animation frames is the
+// time the page needs for one frame (script, style, layout, paint), not the vsync period.
+const UNTHROTTLED = ['--disable-frame-rate-limit', '--disable-gpu-vsync']
+const RUNS = 5
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+async function call<T>(page: Page, channel: string, input: object): Promise<T> {
+  return page.evaluate(
+    async ({ channel, input }) => {
+      const res = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
+      const body = (await res.json()) as { error?: { message: string } }
+      if (!res.ok) throw new Error(body.error?.message ?? res.statusText)
+      return body
+    },
+    { channel, input }
+  ) as Promise<T>
+}
+
+/** Records, from the page's time origin (navigation start), when the first element matching `selector` is painted. */
+const PAINT_WATCH = (selector: string): string => `(() => {
+  const g = globalThis;
+  g.__painted = null;
+  const check = () => {
+    if (g.__painted !== null || !document.querySelector(${JSON.stringify(selector)})) return false;
+    requestAnimationFrame(() => setTimeout(() => { g.__painted ??= performance.now() }, 0));
+    return true;
+  };
+  new MutationObserver((_, o) => { if (check()) o.disconnect() }).observe(document, { childList: true, subtree: true });
+})()`
+
+/** Loads `/` in a fresh page and returns ms from navigation start until `selector` is painted. */
+async function timeToPainted(context: BrowserContext, url: string, selector: string): Promise<{ ms: number; jsBytes: number; page: Page }> {
+  const page = await context.newPage()
+  await page.addInitScript(PAINT_WATCH(selector))
+  let jsBytes = 0
+  page.on('response', (r) => {
+    if (r.url().endsWith('.js')) void r.body().then((b) => (jsBytes += b.length), () => undefined)
+  })
+  await page.goto(url)
+  await page.waitForFunction(() => (globalThis as unknown as { __painted: number | null }).__painted !== null, undefined, { timeout: 60_000 })
+  const ms = await page.evaluate(() => (globalThis as unknown as { __painted: number }).__painted)
+  await page.waitForLoadState('networkidle')
+  return { ms, jsBytes, page }
+}
+
+/**
+ * Scrolls the project view one step per animation frame for `frames` frames (reversing at either
+ * end) and returns the p95 and median interval between frames, in ms.
+ */
+async function scrollFrameTimes(page: Page, frames: number, step: number): Promise<{ p95: number; median: number }> {
+  // A string, not a function: tsx would wrap the inner functions in a helper the page does not have.
+  return page.evaluate(`new Promise((done) => {
+    const el = document.querySelector('[data-testid="project-view"]');
+    const times = [];
+    let dir = 1;
+    let last = -1;
+    const tick = (t) => {
+      if (last >= 0) times.push(t - last);
+      last = t;
+      if (times.length >= ${frames}) {
+        times.sort((a, b) => a - b);
+        done({ p95: times[Math.floor(times.length * 0.95)], median: times[Math.floor(times.length / 2)] });
+        return;
+      }
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) dir = -1;
+      else if (el.scrollTop <= 0) dir = 1;
+      el.scrollTop += dir * ${step};
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })`)
+}
+
+/** Changes a <select> of the list as a person would and returns ms until the next frame is painted. */
+async function timeSelect(page: Page, testId: string, value: string): Promise<number> {
+  return page.evaluate(`new Promise((done) => {
+    const el = document.querySelector('[data-testid="${testId}"]');
+    const setValue = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+    const t0 = performance.now();
+    setValue.call(el, ${JSON.stringify(value)});
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+  })`)
+}
+
+/** Total size of the built renderer's JavaScript (what one bundle would make the start screen load). */
+function rendererJsBytes(repo: string): number {
+  const dir = join(repo, 'out/renderer/assets')
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.js') && !f.startsWith('benchHooks'))
+    .reduce((n, f) => n + statSync(join(dir, f)).size, 0)
+}
+
+/**
+ * The start screen's first paint and the clip list of a 2,000-clip project (10,000 frames, a model
+ * mask on each) in Debian's Chromium, browser mode. Baselines from the same run: the renderer's
+ * whole JavaScript for the start screen's bytes, and a 100-clip project for the list's figures.
+ */
+export async function benchClipList(): Promise<void> {
+  const repo = resolve(__dirname, '..')
+  if (!existsSync(join(repo, 'out/renderer/index.html'))) throw new Error('run `npm run build` first (the clip list bench drives the built UI)')
+  const root = mkdtempSync(join(WORK_DIR, 'clip-list-'))
+  const server = new AvsServer()
+  let browser: Browser | null = null
+  try {
+    const big = await writeSyntheticProject(root, { videos: 40, clipsPerVideo: 50 })
+    const small = await writeSyntheticProject(root, { videos: 2, clipsPerVideo: 50 })
+    const loginUrl = await server.start(join(root, 'home'))
+    const home = new URL('/', loginUrl).toString()
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...UNTHROTTLED], headless: true })
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } })
+    const login = await context.newPage()
+    await login.goto(loginUrl)
+
+    // Start screen (no project open): first paint and the JavaScript it loads.
+    const start: number[] = []
+    let startJs = 0
+    for (let i = 0; i < RUNS; i++) {
+      const r = await timeToPainted(context, home, '[data-testid="start-screen"]')
+      start.push(r.ms)
+      startJs = r.jsBytes
+      await r.page.close()
+    }
+    record('start_screen.first_paint', median(start), 'ms', null, `navigation start → start screen painted, median of ${RUNS}`)
+    record('start_screen.js', startJs / 1024, 'kB', rendererJsBytes(repo) / 1024, 'JavaScript the start screen loads; baseline = the whole renderer (one bundle)')
+
+    // The clip list: time until the grid's cards are painted, then scrolling frame times.
+    const list = async (dir: string): Promise<{ interactive: number; scroll: { p95: number; median: number }; cells: number; filterSort: number }> => {
+      await call(login, 'project.open', { dir })
+      const times: number[] = []
+      let last: Page | null = null
+      for (let i = 0; i < RUNS; i++) {
+        await last?.close()
+        const r = await timeToPainted(context, home, '[data-testid="clip-card"]')
+        times.push(r.ms)
+        last = r.page
+      }
+      const page = last!
+      // Warm-up pass (thumbnail masks of the rows fetched once), then the measured pass.
+      await scrollFrameTimes(page, 120, 160)
+      const scroll = await scrollFrameTimes(page, 400, 160)
+      const cells = await page.getByTestId('clip-card').count()
+      // Filter and sort: change → painted, for each of four changes, the median over 3 rounds.
+      const changes: number[] = []
+      for (let i = 0; i < 3; i++) {
+        changes.push(await timeSelect(page, 'sort-clips', 'confidence'))
+        changes.push(await timeSelect(page, 'filter-status', 'rejected'))
+        changes.push(await timeSelect(page, 'filter-status', 'all'))
+        changes.push(await timeSelect(page, 'sort-clips', 'video'))
+      }
+      await page.close()
+      return { interactive: median(times), scroll, cells, filterSort: median(changes) }
+    }
+    const base = await list(small.dir)
+    const res = await list(big.dir)
+    record('clip_list.interactive.2000_clips', res.interactive, 'ms', base.interactive, `navigation start → first cards painted, median of ${RUNS}; baseline = 100-clip project (small enough to render whole); target ≤ 1000 ms`)
+    record('clip_list.scroll_frame.p95.2000_clips', res.scroll.p95, 'ms', base.scroll.p95, `400 frames scrolling 160 px/frame, frame rate unthrottled; baseline = 100-clip project; target ≤ 16 ms; ${res.cells} cards in the DOM`)
+    record('clip_list.scroll_frame.median.2000_clips', res.scroll.median, 'ms', base.scroll.median, 'baseline = 100-clip project')
+    record('clip_list.filter_sort.2000_clips', res.filterSort, 'ms', base.filterSort, 'select change → next frame painted (sort by confidence/video, status filter on/off), median of 12; baseline = 100-clip project')
+  } finally {
+    await browser?.close()
+    await server.stop()
+    rmSync(root, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,270 @@
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
+import type { Clip, Video } from '../../../../shared/domain'
+import { getApi } from '../../apiClient'
+import { formatClock, formatSeconds, plural } from '../../format'
+import { FlagBadges, StatusBadge } from '../Badges'
+import { layoutGrid, visibleRows, type GridLayout, type GridRow, type GroupOfClips } from './gridLayout'
+import { MaskOverlay } from './MaskOverlay'
+
+/** Pixels rendered above and below the visible part, so a scroll step rarely mounts a row late. */
+const OVERSCAN = 480
+/** Up to this many clips every row is rendered (a small DOM anyway; find-in-page and tab order see all). */
+const RENDER_ALL_UP_TO = 100
+
+/** The nearest scrolling ancestor (the project view), or null for the window. */
+function scrollParent(el: HTMLElement): HTMLElement | null {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowY
+    if (o === 'auto' || o === 'scroll') return p
+  }
+  return null
+}
+
+interface Props {
+  dir: string
+  binary: boolean
+  /** Grouped by video (a header row per video), or one sorted list. */
+  list: { groups: GroupOfClips[] } | { clips: Clip[] }
+  videoById: ReadonlyMap<number, Video>
+  picked: ReadonlySet<number>
+  onOpen: (clipId: number) => void
+  onSelect: (clipId: number, on: boolean) => void
+}
+
+/**
+ * The clip list as a virtual grid: as many columns as fit, fixed-height rows, and (above 100
+ * clips) only the rows near the visible part of the scrolling project view in the DOM. Arrow keys, Home/End and
+ * PageUp/PageDown move between cards.
+ */
+export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelect }: Props) {
+  const ref = useRef<HTMLDivElement>(null)
+  const [width, setWidth] = useState(0)
+  const [range, setRange] = useState<[number, number]>([0, 0])
+  // The video whose rows are at the top of the view once its header row has scrolled away (a sticky header).
+  const [stickyGroup, setStickyGroup] = useState<number>(-1)
+  const layout = useMemo(() => (width > 0 ? layoutGrid(width, list) : null), [width, list])
+  const layoutRef = useRef<GridLayout | null>(layout)
+  layoutRef.current = layout
+  const scrollerRef = useRef<HTMLElement | null>(null)
+  const focusPos = useRef<number | null>(null)
+
+  const viewport = useCallback((): { top: number; height: number } => {
+    const el = ref.current
+    if (!el) return { top: 0, height: 0 }
+    const scroller = scrollerRef.current
+    const viewTop = scroller ? scroller.getBoundingClientRect().top : 0
+    return { top: viewTop - el.getBoundingClientRect().top, height: scroller ? scroller.clientHeight : window.innerHeight }
+  }, [])
+
+  const update = useCallback((): void => {
+    const l = layoutRef.current
+    if (!l) return
+    const v = viewport()
+    const [a, b] = l.order.length <= RENDER_ALL_UP_TO ? [0, l.rows.length] : visibleRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN)
+    setRange((prev) => (prev[0] === a && prev[1] === b ? prev : [a, b]))
+    let g = -1
+    if (v.top > 0) {
+      const [top] = visibleRows(l.rows, v.top, v.top + 1)
+      for (let i = Math.min(top, l.rows.length - 1); i >= 0; i--)
+        if (l.rows[i].kind === 'group') {
+          if (l.rows[i].top < v.top) g = i
+          break
+        }
+    }
+    setStickyGroup(g)
+  }, [viewport])
+
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const scroller = scrollParent(el)
+    scrollerRef.current = scroller
+    setWidth(el.clientWidth)
+    const target: HTMLElement | Window = scroller ?? window
+    target.addEventListener('scroll', update, { passive: true })
+    const ro = new ResizeObserver(() => {
+      setWidth(el.clientWidth)
+      update()
+    })
+    ro.observe(el)
+    if (scroller) ro.observe(scroller)
+    return () => {
+      target.removeEventListener('scroll', update)
+      ro.disconnect()
+    }
+  }, [update])
+
+  useLayoutEffect(update, [layout, update])
+
+  // Focus the card that the keyboard moved to once its row is rendered.
+  useEffect(() => {
+    if (focusPos.current === null) return
+    const card = ref.current?.querySelector<HTMLElement>(`[data-testid="clip-card"][data-pos="${focusPos.current}"]`)
+    if (!card) return
+    focusPos.current = null
+    card.focus({ preventScroll: true })
+  })
+
+  const moveFocus = (pos: number): void => {
+    const l = layoutRef.current
+    if (!l || l.order.length === 0) return
+    const p = Math.max(0, Math.min(l.order.length - 1, pos))
+    const row = l.rows[l.rowOf[p]]
+    const v = viewport()
+    const scroller = scrollerRef.current
+    const scrollBy = row.top < v.top ? row.top - v.top - (l.rows[l.rowOf[p] - 1]?.kind === 'group' ? l.rows[l.rowOf[p] - 1].height : 0) : row.top + row.height > v.top + v.height ? row.top + row.height - (v.top + v.height) : 0
+    if (scrollBy) {
+      if (scroller) scroller.scrollTop += scrollBy
+      else window.scrollBy(0, scrollBy)
+    }
+    focusPos.current = p
+    update()
+    // The row may already be rendered (no state change, no render): focus now.
+    const card = ref.current?.querySelector<HTMLElement>(`[data-testid="clip-card"][data-pos="${p}"]`)
+    if (card) {
+      focusPos.current = null
+      card.focus({ preventScroll: true })
+    }
+  }
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const l = layoutRef.current
+    const pos = Number((e.target as HTMLElement).closest<HTMLElement>('[data-pos]')?.dataset.pos ?? NaN)
+    if (!l || Number.isNaN(pos)) return
+    const rowIdx = l.rowOf[pos]
+    const row = l.rows[rowIdx] as Extract<GridRow, { kind: 'clips' }>
+    const col = pos - row.first
+    const clipRow = (from: number, step: number): Extract<GridRow, { kind: 'clips' }> | null => {
+      for (let i = from + step; i >= 0 && i < l.rows.length; i += step) {
+        const r = l.rows[i]
+        if (r.kind === 'clips') return r
+      }
+      return null
+    }
+    let next: number | null = null
+    if (e.key === 'ArrowRight') next = pos + 1
+    else if (e.key === 'ArrowLeft') next = pos - 1
+    else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      const r = clipRow(rowIdx, e.key === 'ArrowDown' ? 1 : -1)
+      if (r) next = r.first + Math.min(col, r.clips.length - 1)
+    } else if (e.key === 'PageDown' || e.key === 'PageUp') {
+      const rowsPerPage = Math.max(1, Math.floor(viewport().height / (l.rowHeight + 12)))
+      next = pos + (e.key === 'PageDown' ? 1 : -1) * rowsPerPage * l.columns
+    } else if (e.key === 'Home' && e.ctrlKey) next = 0
+    else if (e.key === 'End' && e.ctrlKey) next = l.order.length - 1
+    else if (e.key === 'Home') next = row.first
+    else if (e.key === 'End') next = row.first + row.clips.length - 1
+    if (next === null) return
+    e.preventDefault()
+    moveFocus(next)
+  }
+
+  const total = layout?.order.length ?? 0
+  return (
+    <div
+      ref={ref}
+      className="clip-vgrid"
+      style={{ height: layout?.height ?? 0 }}
+      onKeyDown={onKeyDown}
+      data-testid="clip-grid"
+      data-total={total}
+      data-columns={layout?.columns ?? 0}
+    >
+      {layout && layout.rows[stickyGroup]?.kind === 'group' && (
+        <div className="clip-group-sticky" data-testid="video-group-current">
+          <GroupHeader row={layout.rows[stickyGroup] as Extract<GridRow, { kind: 'group' }>} video={videoById.get((layout.rows[stickyGroup] as Extract<GridRow, { kind: 'group' }>).videoId)} sticky />
+        </div>
+      )}
+      {layout?.rows.slice(range[0], range[1]).map((row) =>
+        row.kind === 'group' ? (
+          <GroupHeader key={row.key} row={row} video={videoById.get(row.videoId)} />
+        ) : (
+          <ul key={row.key} className="clip-row" style={{ top: row.top, height: row.height, gridTemplateColumns: `repeat(${layout.columns}, minmax(0, 1fr))` }}>
+            {row.clips.map((c, i) => (
+              <ClipCell key={c.id} clip={c} pos={row.first + i} total={total} dir={dir} binary={binary} selected={picked.has(c.id)} onOpen={onOpen} onSelect={onSelect} />
+            ))}
+          </ul>
+        )
+      )}
+    </div>
+  )
+}
+
+function GroupHeader({ row, video: v, sticky }: { row: Extract<GridRow, { kind: 'group' }>; video: Video | undefined; sticky?: boolean }) {
+  return (
+    <h3
+      className="clip-group"
+      style={sticky ? { height: row.height } : { top: row.top, height: row.height }}
+      title={v?.path}
+      aria-hidden={sticky}
+      data-testid={sticky ? undefined : 'video-group'}
+      data-video-id={row.videoId}
+    >
+      {row.videoName}
+      <span className="muted">
+        {v && ` · ${formatClock(v.duration, 2)} · ${v.width}×${v.height} · ${v.fps.toFixed(2)} fps`}
+        {v && v.startOffset > 0 && ` · offset ${formatSeconds(v.startOffset)}`} · {plural(row.count, 'clip')}
+      </span>
+    </h3>
+  )
+}
+
+interface CellProps {
+  clip: Clip
+  pos: number
+  total: number
+  dir: string
+  binary: boolean
+  selected: boolean
+  onOpen: (clipId: number) => void
+  onSelect: (clipId: number, on: boolean) => void
+}
+
+const ClipCell = memo(function ClipCell({ clip, pos, total, dir, binary, selected, onOpen, onSelect }: CellProps) {
+  return (
+    <li className={`clip-cell${selected ? ' selected' : ''}`} aria-posinset={pos + 1} aria-setsize={total} data-testid="clip-cell" data-clip-id={clip.id}>
+      <label className="clip-select" title={`Select ${clip.name}`}>
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={(e) => onSelect(clip.id, e.target.checked)}
+          aria-label={`Select ${clip.name}`}
+          data-testid="clip-select"
+          data-clip-id={clip.id}
+        />
+      </label>
+      <button
+        type="button"
+        className="clip-card"
+        onClick={() => onOpen(clip.id)}
+        data-testid="clip-card"
+        data-clip-id={clip.id}
+        data-pos={pos}
+        title={`Open ${clip.name} (${plural(clip.frameCount, 'frame')})`}
+      >
+        <span className="thumb-box">
+          <img src={getApi().mediaUrl(clip.thumb)} alt="" decoding="async" data-testid="clip-thumb" />
+          <MaskOverlay dir={dir} clipId={clip.id} binary={binary} />
+          <span className="thumb-flags">
+            <FlagBadges flags={clip.flags} />
+          </span>
+          <span className="thumb-duration">{formatSeconds(clip.duration)}</span>
+        </span>
+        <span className="clip-name" data-testid="clip-name">
+          {clip.name}
+        </span>
+        <span className="clip-meta">
+          <span className="muted">
+            {formatClock(clip.start, 1)}–{formatClock(clip.start + clip.duration, 1)}
+          </span>
+          {clip.confidence !== null && (
+            <span className="muted" title="Lowest model confidence over the clip's frames" data-testid="clip-confidence">
+              {(clip.confidence * 100).toFixed(0)} %
+            </span>
+          )}
+          <StatusBadge status={clip.status} />
+        </span>
+      </button>
+    </li>
+  )
+})

@@ -1,0 +1,41 @@
+import { expect, test } from 'vitest'
+import type { Clip } from '../../../../shared/domain'
+import { GAP, GROUP_ROW_HEIGHT, MIN_CELL_WIDTH, columnsFor, groupByVideo, layoutGrid, visibleRows } from './gridLayout'
+
+const clip = (id: number, videoId: number, index: number): Clip =>
+  ({ id, videoId, videoName: `v${videoId}.mp4`, index, name: `c${id}`, confidence: null }) as unknown as Clip
+
+test('columnsFor fits as many cells of the minimum width as the width allows, at least one', () => {
+  expect(columnsFor(MIN_CELL_WIDTH - 50).columns).toBe(1)
+  expect(columnsFor(MIN_CELL_WIDTH * 2 + GAP).columns).toBe(2)
+  expect(columnsFor(MIN_CELL_WIDTH * 2 + GAP - 1).columns).toBe(1)
+  const { columns, cellWidth } = columnsFor(1328)
+  expect(columns).toBe(6)
+  expect(cellWidth * columns + GAP * (columns - 1)).toBeCloseTo(1328)
+})
+
+test('layoutGrid: a header row per video, clip rows of `columns`, positions and rows that index each other', () => {
+  const clips = [clip(1, 1, 0), clip(2, 1, 1), clip(3, 1, 2), clip(4, 2, 0), clip(5, 1, 3), clip(6, 1, 4)]
+  const layout = layoutGrid(MIN_CELL_WIDTH * 3 + GAP * 2, { groups: groupByVideo(clips) })
+  expect(layout.columns).toBe(3)
+  expect(layout.rows.map((r) => (r.kind === 'group' ? `g${r.videoId}:${r.count}` : r.clips.map((c) => c.id).join(',')))).toEqual(['g1:5', '1,2,3', '5,6', 'g2:1', '4'])
+  expect(layout.order.map((c) => c.id)).toEqual([1, 2, 3, 5, 6, 4])
+  expect([...layout.rowOf]).toEqual([1, 1, 1, 2, 2, 4])
+  expect(layout.rows[1].top).toBe(GROUP_ROW_HEIGHT)
+  expect(layout.rows[2].top).toBe(GROUP_ROW_HEIGHT + layout.rowHeight + GAP)
+  const last = layout.rows[layout.rows.length - 1]
+  expect(layout.height).toBe(last.top + last.height)
+})
+
+test('visibleRows finds exactly the rows that intersect a window', () => {
+  const clips = Array.from({ length: 100 }, (_, i) => clip(i + 1, 1, i))
+  const layout = layoutGrid(MIN_CELL_WIDTH * 4 + GAP * 3, { clips })
+  expect(layout.rows).toHaveLength(25)
+  const step = layout.rowHeight + GAP
+  expect(visibleRows(layout.rows, 0, 1)).toEqual([0, 1])
+  expect(visibleRows(layout.rows, step * 10 + 1, step * 12)).toEqual([10, 12])
+  // The gap between rows belongs to no row.
+  expect(visibleRows(layout.rows, step * 10 - GAP + 1, step * 10)).toEqual([10, 10])
+  expect(visibleRows(layout.rows, -500, 1e9)).toEqual([0, 25])
+  expect(visibleRows(layout.rows, 1e9, 2e9)).toEqual([25, 25])
+})

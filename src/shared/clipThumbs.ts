@@ -1,0 +1,72 @@
+import { z } from 'zod'
+
+/** Widest mask thumbnail the clip grid asks for: enough for a ~200 px card, tiny over the wire. */
+export const THUMB_MASK_MAX_WIDTH = 96
+
+/** Clips per `clip.thumbMasks` call (the grid asks for the cells it shows, a few dozen). */
+export const THUMB_MASK_BATCH = 200
+
+/**
+ * The current mask of a clip's thumbnail frame (its first, as `Clip.thumb`), scaled down: a
+ * zlib-deflated label map in base64, as MaskPayload. `revision` null: the frame has no mask yet.
+ */
+export const ClipThumbMask = z.object({
+  clipId: z.number().int(),
+  frameId: z.number().int().nullable(),
+  revision: z.number().int().nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+  data: z.string().nullable()
+})
+export type ClipThumbMask = z.infer<typeof ClipThumbMask>
+
+/** The thumbnail size of a w×h mask: at most `maxWidth` wide, aspect kept, at least 1×1. */
+export function thumbMaskSize(width: number, height: number, maxWidth = THUMB_MASK_MAX_WIDTH): { width: number; height: number } {
+  if (width <= maxWidth) return { width, height }
+  return { width: maxWidth, height: Math.max(1, Math.round((height * maxWidth) / width)) }
+}
+
+/**
+ * Scales a label map down for a thumbnail. Each target pixel takes the most frequent non-zero label
+ * of (up to 4×4 samples of) its source block when that covers a quarter of it or more, else
+ * background: a thin object stays visible and labels stay exact (no blending of class ids).
+ */
+export function downscaleLabels(labels: Uint8Array, width: number, height: number, tw: number, th: number): Uint8Array {
+  const out = new Uint8Array(tw * th)
+  const counts = new Uint32Array(256)
+  const seen = new Uint8Array(256)
+  const xs = new Int32Array(tw + 1)
+  for (let tx = 0; tx <= tw; tx++) xs[tx] = Math.floor((tx * width) / tw)
+  for (let ty = 0; ty < th; ty++) {
+    const y0 = Math.floor((ty * height) / th)
+    const y1 = Math.max(y0 + 1, Math.floor(((ty + 1) * height) / th))
+    for (let tx = 0; tx < tw; tx++) {
+      const x0 = xs[tx]
+      const x1 = Math.max(x0 + 1, xs[tx + 1])
+      let best = 0
+      let bestCount = 0
+      let nSeen = 0
+      // At most 4×4 samples per block: a 1080p mask costs what a 384×216 one does.
+      const sx = Math.max(1, Math.floor((x1 - x0) / 4))
+      const sy = Math.max(1, Math.floor((y1 - y0) / 4))
+      let samples = 0
+      for (let y = y0; y < y1; y += sy) {
+        const row = y * width
+        for (let x = x0; x < x1; x += sx) {
+          samples++
+          const v = labels[row + x]
+          if (v === 0) continue
+          const n = ++counts[v]
+          if (n === 1) seen[nSeen++] = v
+          if (n > bestCount) {
+            bestCount = n
+            best = v
+          }
+        }
+      }
+      for (let i = 0; i < nSeen; i++) counts[seen[i]] = 0
+      out[ty * tw + tx] = bestCount * 4 >= samples ? best : 0
+    }
+  }
+  return out
+}

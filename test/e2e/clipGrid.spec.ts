@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+import { encodeMask } from '../../src/main/services/project/maskCodec'
+import { AvsServer, api } from './server'
+import { writeSyntheticProject } from './syntheticProject'
+
+// The clip list of a 2,000-clip project (written through the real ProjectStore, served by the real
+// server): a virtual grid that keeps only the visible rows in the DOM, with each clip's current
+// mask over its thumbnail, status, confidence, filters, sort and keyboard moves.
+
+const server = new AvsServer()
+let root = ''
+let loginUrl = ''
+let session: Awaited<ReturnType<import('@playwright/test').BrowserContext['cookies']>> = []
+const CLIPS = 2000
+
+interface ClipInfo {
+  id: number
+  name: string
+  videoId: number
+  status: string
+  confidence: number | null
+}
+
+test.beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'avs-e2e-grid-'))
+  const project = await writeSyntheticProject(root, { videos: 40, clipsPerVideo: 50 })
+  expect(project.clips).toBe(CLIPS)
+  loginUrl = await server.start(join(root, 'home'))
+})
+
+test.afterAll(async () => {
+  await server.stop()
+  if (root) rmSync(root, { recursive: true, force: true })
+})
+
+async function openProject(page: Page): Promise<void> {
+  if (session.length === 0) {
+    await page.goto(loginUrl)
+    await expect(page).not.toHaveURL(/token=/)
+    session = await page.context().cookies()
+    const opened = await api(page, 'project.open', { dir: join(root, `project-${CLIPS}`) })
+    expect(opened.status).toBe(200)
+  } else await page.context().addCookies(session)
+  await page.goto(new URL('/', loginUrl).toString())
+  await expect(page.getByTestId('clip-grid')).toHaveAttribute('data-total', String(CLIPS))
+  // The dashboard above the list appears when its stats arrive and moves the grid down: wait for it.
+  await expect(page.getByTestId('stats-clips')).toBeVisible()
+}
+
+const cards = (page: Page) => page.getByTestId('clip-card')
+
+/** Pixels of the cell's mask canvas in the editor's binary colour (255, 64, 160), at the overlay's opacity. */
+async function maskPixels(page: Page, clipId: number): Promise<number> {
+  const canvas = page.locator(`[data-testid="clip-cell"][data-clip-id="${clipId}"] canvas[data-testid="clip-mask"]`)
+  if ((await canvas.count()) === 0) return 0
+  return canvas.evaluate((el) => {
+    type Canvas = { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+    const c = el as unknown as Canvas
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height)
+    let n = 0
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 100 && data[i] > 250 && Math.abs(data[i + 1] - 64) <= 2 && Math.abs(data[i + 2] - 160) <= 2) n++
+    return n
+  })
+}
+
+test('2,000 clips: several per row, only the visible rows in the DOM, scrolling brings the others', async ({ page }) => {
+  await openProject(page)
+  const grid = page.getByTestId('clip-grid')
+  const columns = Number(await grid.getAttribute('data-columns'))
+  expect(columns).toBeGreaterThanOrEqual(4)
+  const inDom = await cards(page).count()
+  expect(inDom).toBeGreaterThanOrEqual(columns)
+  expect(inDom).toBeLessThan(150)
+  await expect(page.getByTestId('video-group').first()).toContainText('video000.mp4')
+  await expect(page.getByTestId('video-group').first()).toContainText('50 clips')
+
+  // Two cards of the first row sit side by side.
+  const [a, b] = await cards(page).evaluateAll((els) =>
+    els.slice(0, 2).map((el) => (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number } }).getBoundingClientRect())
+  )
+  expect(Math.abs(a.y - b.y)).toBeLessThan(1)
+  expect(b.x).toBeGreaterThan(a.x + a.width)
+
+  // Scroll the project view to the end: the last clip is in the DOM, the first is not, and the DOM stays small.
+  const clips = (await api<ClipInfo[]>(page, 'clip.list', {})).body
+  await page.getByTestId('project-view').evaluate((el) => (el.scrollTop = el.scrollHeight))
+  await expect(page.locator(`[data-testid="clip-card"][data-clip-id="${clips[CLIPS - 1].id}"]`)).toBeVisible()
+  await expect(page.locator(`[data-testid="clip-card"][data-clip-id="${clips[0].id}"]`)).toHaveCount(0)
+  expect(await cards(page).count()).toBeLessThan(150)
+  // The last video's header row has scrolled away: its name stays on top of the grid.
+  await expect(page.getByTestId('video-group-current')).toContainText('video039.mp4')
+  await expect(page.getByTestId('video-group-current')).toBeInViewport()
+  await expect(page.locator(`[data-testid="clip-card"][data-clip-id="${clips[CLIPS - 1].id}"] [data-testid="clip-thumb"]`)).toHaveJSProperty('complete', true)
+})
+
+test('each thumbnail shows the clip’s current mask in the class colour; a new revision replaces it', async ({ page }) => {
+  await openProject(page)
+  const clips = (await api<ClipInfo[]>(page, 'clip.list', {})).body
+  const first = clips[0]
+  const overlay = page.locator(`[data-testid="clip-cell"][data-clip-id="${first.id}"] [data-testid="clip-mask"]`)
+  await expect(overlay).toHaveAttribute('data-state', 'mask')
+  await expect(overlay).toHaveAttribute('data-revision', '1')
+  // The synthetic model mask is a 40×30 box on a 160×90 frame: about 1/12 of the 96×54 thumbnail.
+  const painted = await maskPixels(page, first.id)
+  expect(painted).toBeGreaterThan(300)
+  expect(painted).toBeLessThan(600)
+
+  // A person clears the mask of the clip's first frame: after a reload the thumbnail shows revision 2, empty.
+  const detail = (await api<{ frames: Array<{ id: number; width: number; height: number }> }>(page, 'clip.get', { clipId: first.id })).body
+  const f = detail.frames[0]
+  const empty = Buffer.from(encodeMask(new Uint8Array(f.width * f.height))).toString('base64')
+  expect((await api(page, 'mask.save', { frameId: f.id, width: f.width, height: f.height, data: empty })).status).toBe(200)
+  await page.reload()
+  await expect(overlay).toHaveAttribute('data-revision', '2')
+  expect(await maskPixels(page, first.id)).toBe(0)
+  // Its neighbour still shows its own.
+  expect(await maskPixels(page, clips[1].id)).toBeGreaterThan(300)
+})
+
+test('filter by status and video, sort by model confidence: the grid shows exactly the matching clips', async ({ page }) => {
+  await openProject(page)
+  const clips = (await api<ClipInfo[]>(page, 'clip.list', {})).body
+  const grid = page.getByTestId('clip-grid')
+
+  const rejected = clips.filter((c) => c.status === 'rejected').length
+  expect(rejected).toBeGreaterThan(0)
+  await page.getByTestId('filter-status').selectOption('rejected')
+  await expect(grid).toHaveAttribute('data-total', String(rejected))
+  for (const badge of await page.locator('[data-testid="clip-card"] [data-testid="status-badge"]').all()) await expect(badge).toHaveText('rejected')
+  await page.getByTestId('filter-status').selectOption('all')
+
+  await page.getByTestId('filter-video').selectOption({ label: 'video007.mp4 (50)' })
+  await expect(grid).toHaveAttribute('data-total', '50')
+  await expect(page.getByTestId('video-group')).toHaveCount(1)
+  await expect(page.getByTestId('video-group')).toContainText('video007.mp4')
+  await expect(cards(page).first().getByTestId('clip-name')).toHaveText(/^video007_/)
+  await page.getByTestId('filter-video').selectOption('all')
+  await expect(grid).toHaveAttribute('data-total', String(CLIPS))
+
+  await page.getByTestId('sort-clips').selectOption('confidence')
+  await expect(page.getByTestId('video-group')).toHaveCount(0)
+  const lowest = Math.min(...clips.map((c) => c.confidence ?? 1))
+  const shown = (await cards(page).locator('[data-testid="clip-confidence"]').allTextContents()).slice(0, 8).map((t) => parseFloat(t))
+  expect(shown[0]).toBe(Math.round(lowest * 100))
+  expect(shown).toEqual([...shown].sort((x, y) => x - y))
+  // The lowest-confidence clips come from different videos: the order is across the project.
+  const names = await cards(page).locator('[data-testid="clip-name"]').allTextContents()
+  expect(new Set(names.slice(0, 8).map((n) => n.split('_')[0])).size).toBeGreaterThan(1)
+})
+
+test('the keyboard moves between cards, across rows and to the end of the list', async ({ page }) => {
+  await openProject(page)
+  const columns = Number(await page.getByTestId('clip-grid').getAttribute('data-columns'))
+  await cards(page).first().focus()
+  await page.keyboard.press('ArrowRight')
+  await expect(page.locator('[data-testid="clip-card"]:focus')).toHaveAttribute('data-pos', '1')
+  await page.keyboard.press('ArrowDown')
+  await expect(page.locator('[data-testid="clip-card"]:focus')).toHaveAttribute('data-pos', String(1 + columns))
+  await page.keyboard.press('Control+End')
+  await expect(page.locator('[data-testid="clip-card"]:focus')).toHaveAttribute('data-pos', String(CLIPS - 1))
+  await expect(page.locator('[data-testid="clip-card"]:focus')).toBeInViewport()
+  await page.keyboard.press('Control+Home')
+  await expect(page.locator('[data-testid="clip-card"]:focus')).toHaveAttribute('data-pos', '0')
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('clip-view')).toBeVisible()
+})

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, expect, test } from 'vitest'
+import { createApp } from '../../src/main/app'
+import { decodeMask, encodeMask, MASK_ENCODING } from '../../src/main/services/project/maskCodec'
+import type { ClipThumbMask } from '../../src/shared/clipThumbs'
+import { writeSyntheticProject } from '../e2e/syntheticProject'
+
+const root = mkdtempSync(join(tmpdir(), 'avs-thumbmasks-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+test('clip.thumbMasks: the newest mask of each clip’s first frame, scaled down, and a new revision replaces it', async () => {
+  const project = await writeSyntheticProject(root, { videos: 2, clipsPerVideo: 3 })
+  const app = createApp({ mode: 'cli', homeDir: join(root, 'home') })
+  await app.dispatch('project.open', { dir: project.dir })
+  const { store } = app.projects.require()
+  const clips = store.listClips()
+  const ids = [clips[4].id, clips[0].id, 999_999]
+  const got = (await app.dispatch('clip.thumbMasks', { clipIds: ids })) as ClipThumbMask[]
+  expect(got.map((m) => m.clipId)).toEqual(ids)
+  const first = store.listFrames(clips[4].id)[0]
+  expect(got[0]).toMatchObject({ frameId: first.id, revision: 1, width: 96, height: 54 })
+  const labels = decodeMask(Buffer.from(got[0].data!, 'base64'), 96, 54)
+  // The synthetic box is 40×30 of 160×90: 24×18 of 96×54, give or take a row or column.
+  const painted = labels.reduce((n, v) => n + v, 0)
+  expect(painted).toBeGreaterThan(20 * 16)
+  expect(painted).toBeLessThan(26 * 20)
+  expect(got[2]).toEqual({ clipId: 999_999, frameId: null, revision: null, width: 0, height: 0, data: null })
+
+  // A person's revision of the first frame: the thumbnail follows it (an empty mask), not the cached model mask.
+  store.addMask(first.id, { source: 'human', width: first.width, height: first.height, encoding: MASK_ENCODING, data: encodeMask(new Uint8Array(first.width * first.height)) })
+  const [after] = (await app.dispatch('clip.thumbMasks', { clipIds: [clips[4].id] })) as ClipThumbMask[]
+  expect(after.revision).toBe(2)
+  expect(decodeMask(Buffer.from(after.data!, 'base64'), 96, 54).every((v) => v === 0)).toBe(true)
+
+  // A frame without any mask: revision null, no data, the thumbnail size still given.
+  store.db.prepare('DELETE FROM masks WHERE frame_id = ?').run(store.listFrames(clips[0].id)[0].id)
+  const [none] = (await app.dispatch('clip.thumbMasks', { clipIds: [clips[0].id] })) as ClipThumbMask[]
+  expect(none).toMatchObject({ revision: null, data: null, width: 96, height: 54 })
+
+  await expect(app.dispatch('clip.thumbMasks', { clipIds: Array.from({ length: 201 }, (_, i) => i) })).rejects.toThrow(/clipIds/)
+  app.projects.close()
+})
