@@ -164,6 +164,14 @@ async function cmdServe(app: App, p: Parsed): Promise<number> {
     process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
   }
   const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host') })
+  // The server log says once per job why a GPU provider fell back to the CPU (the UI shows it on the job).
+  const fellBack = new Set<string>()
+  app.events.subscribe((event, payload) => {
+    const j = payload as JobInfo
+    if (event !== 'job.progress' || !j.fallbackReason || fellBack.has(j.id)) return
+    fellBack.add(j.id)
+    process.stderr.write(`avs serve: job ${j.id} (${j.model}): ${j.fallbackReason}\n`)
+  })
   // Handlers first, then the URL: whoever reads the URL may signal us at once.
   const stopped = new Promise<void>((done) => {
     const stop = (): void => {
