@@ -131,20 +131,20 @@ async function cmdInfo(app: App, p: Parsed): Promise<number> {
 }
 
 /**
- * serve's project: a project folder is opened; a missing path or an empty folder becomes a new
- * project (--task, S4 by default); anything else is refused before anything is written.
+ * serve's project: 'open' for a project folder; a missing path or an empty folder becomes a new
+ * project of the returned task (--task, S4 by default); anything else is refused before anything is written.
  */
-async function serveProjectPlan(dirIn: string, taskFlag: string | undefined): Promise<{ open: true } | { open: false; task: TaskType }> {
+async function serveProjectPlan(dirIn: string, taskFlag: string | undefined): Promise<'open' | TaskType> {
   const task = TaskType.safeParse(taskFlag ?? 's4')
   if (!task.success) throw new UsageError('--task must be s4, ms3 or avss')
   const dir = resolve(dirIn)
-  if (existsSync(join(dir, DB_FILE))) return { open: true }
+  if (existsSync(join(dir, DB_FILE))) return 'open'
   if (existsSync(dir)) {
     if (!(await stat(dir)).isDirectory()) throw new ApiError('not_a_folder', `${dir} is a file, not a project folder`)
     if ((await readdir(dir)).some((e) => !e.startsWith('.')))
       throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE}) and is not empty; give a project folder, a new path or an empty folder`)
   }
-  return { open: false, task: task.data }
+  return task.data
 }
 
 async function cmdServe(app: App, p: Parsed): Promise<number> {
@@ -156,11 +156,11 @@ async function cmdServe(app: App, p: Parsed): Promise<number> {
   // Built: out/main/cli.js → out/renderer. From source (tests, tsx): src/main → out/renderer.
   const rendererDir = /[\\/]src[\\/]main$/.test(__dirname) ? resolve(__dirname, '../../out/renderer') : resolve(__dirname, '../renderer')
   if (!existsSync(join(rendererDir, 'index.html'))) throw new ApiError('not_built', `The UI is not built (${rendererDir}): run \`npm run build\` first`)
-  if (dir && plan?.open === true) {
+  if (dir && plan === 'open') {
     const s = await app.projects.openProject(dir)
     if (taskFlag !== undefined && taskFlag !== s.task) throw new ApiError('task_mismatch', `${s.dir} is an existing ${s.task.toUpperCase()} project; --task ${taskFlag} only applies to a new one`)
-  } else if (dir && plan?.open === false) {
-    const s = await app.projects.create(dir, plan.task)
+  } else if (dir && plan !== undefined && plan !== 'open') {
+    const s = await app.projects.create(dir, plan)
     process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
   }
   const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host') })
