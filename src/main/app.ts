@@ -19,7 +19,7 @@ import { projectStats } from './services/project/projectStats'
 import { clipThumbMasks } from './services/project/clipThumbnails'
 import { ModelRegistry, shippedModelsDir, toModelInfo } from './services/inference/models'
 import { readInferenceSettings, writeInferenceSettings } from './services/inference/inferenceSettings'
-import { providerStatus } from './services/inference/session'
+import { providerStatusChecked } from './services/inference/session'
 import { SegmentService } from './services/jobs/SegmentService'
 import packageJson from '../../package.json'
 
@@ -217,7 +217,7 @@ export function createApp(opts: AppOptions) {
     // --- Auto-segmentation (inference helper) ---
     'model.list': async () => (await models.list()).map(toModelInfo),
     'model.add': async ({ onnxPath }) => toModelInfo(await models.add(onnxPath)),
-    'model.providers': () => providerStatus(),
+    'model.providers': () => providerStatusChecked(),
     'model.settings': () => readInferenceSettings(home),
     'model.setSettings': (patch) => writeInferenceSettings(home, patch),
     'segment.start': (req) => segments.start(req),

@@ -5,11 +5,12 @@ import { TaskType, type ImportProgress } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
 import { diskFullError } from './services/project/diskFull'
+import { DB_FILE } from './services/project/ProjectService'
 import { checkProjectTarget } from './services/project/targetFolder'
 import { sweepTempsBeside } from './services/project/tempFolders'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import { cmdMasks } from './services/avsbench/masksCli'
-import { writeFile } from 'node:fs/promises'
+import { readdir, stat, writeFile } from 'node:fs/promises'
 import { ProviderChoice, modelLicenseText, modelSourceText, type JobInfo, type ModelInfo } from '../shared/inference'
 import { fileLogMel } from './services/inference/audioFeatures'
 import { encodeNpyFloat32 } from './services/inference/npy'
@@ -27,8 +28,10 @@ Usage:
   avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
   avs models [--json]                                  the models the app can use, and why others were refused
   avs features <audio-or-video> --out <x.npy>          the model's audio input: log-mel [N,1,96,64] float32, no padding
-  avs serve [<project>] [--port <n>] [--host <h>]      browser mode: prints a login URL
-            [--allow-network]                          needed to serve beyond loopback (plain HTTP; prefer an SSH tunnel)
+  avs serve [<project>] [--task s4|ms3|avss] [--port <n>] [--host <h>] [--allow-network]
+                                                       browser mode: prints a login URL; opens <project>,
+                                                       or creates it (S4 unless --task) if new or empty;
+                                                       --allow-network to serve beyond loopback (plain HTTP; prefer an SSH tunnel)
 ${AVSBENCH_USAGE}
   avs masks <project> --out <dir> [--source model|current] [--clips 1,2,…] [--overwrite] [--json]
                                                        masks as --save_pred_mask PNGs at frame size + index.json
@@ -131,15 +134,49 @@ async function cmdInfo(app: App, p: Parsed): Promise<number> {
   return 0
 }
 
+/**
+ * serve's project: 'open' for a project folder; a missing path or an empty folder becomes a new
+ * project of the returned task (--task, S4 by default); anything else is refused before anything is written.
+ */
+async function serveProjectPlan(dirIn: string, taskFlag: string | undefined): Promise<'open' | TaskType> {
+  const task = TaskType.safeParse(taskFlag ?? 's4')
+  if (!task.success) throw new UsageError('--task must be s4, ms3 or avss')
+  const dir = resolve(dirIn)
+  if (existsSync(join(dir, DB_FILE))) return 'open'
+  if (existsSync(dir)) {
+    if (!(await stat(dir)).isDirectory()) throw new ApiError('not_a_folder', `${dir} is a file, not a project folder`)
+    if ((await readdir(dir)).some((e) => !e.startsWith('.')))
+      throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE}) and is not empty; give a project folder, a new path or an empty folder`)
+  }
+  return task.data
+}
+
 async function cmdServe(app: App, p: Parsed): Promise<number> {
   const dir = p.positional[0]
-  if (dir) await openProject(app, dir)
+  const taskFlag = str(p, 'task')
+  if (!dir && taskFlag !== undefined) throw new UsageError('--task needs a <project> path to create')
+  const plan = dir ? await serveProjectPlan(dir, taskFlag) : undefined
   const port = str(p, 'port')
   // Built: out/main/cli.js → out/renderer. From source (tests, tsx): src/main → out/renderer.
   const rendererDir = /[\\/]src[\\/]main$/.test(__dirname) ? resolve(__dirname, '../../out/renderer') : resolve(__dirname, '../renderer')
   if (!existsSync(join(rendererDir, 'index.html'))) throw new ApiError('not_built', `The UI is not built (${rendererDir}): run \`npm run build\` first`)
+  if (dir && plan === 'open') {
+    const s = await app.projects.openProject(dir)
+    if (taskFlag !== undefined && taskFlag !== s.task) throw new ApiError('task_mismatch', `${s.dir} is an existing ${s.task.toUpperCase()} project; --task ${taskFlag} only applies to a new one`)
+  } else if (dir && plan !== undefined && plan !== 'open') {
+    const s = await app.projects.create(dir, plan)
+    process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
+  }
   const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host'), allowNetwork: p.flags.has('allow-network') })
   if (host.warning) process.stderr.write(`avs serve: WARNING: ${host.warning}\n`)
+  // The server log says once per job why a GPU provider fell back to the CPU (the UI shows it on the job).
+  const fellBack = new Set<string>()
+  app.events.subscribe((event, payload) => {
+    const j = payload as JobInfo
+    if (event !== 'job.progress' || !j.fallbackReason || fellBack.has(j.id)) return
+    fellBack.add(j.id)
+    process.stderr.write(`avs serve: job ${j.id} (${j.model}): ${j.fallbackReason}\n`)
+  })
   // Handlers first, then the URL: whoever reads the URL may signal us at once.
   const stopped = new Promise<void>((done) => {
     const stop = (): void => {

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { ProviderChoice, ProviderId } from '../../../shared/inference'
+import { probeWebGpuAdapter } from './webgpuProbe'
 
 export const PROVIDER_LABEL: Record<ProviderId, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML' }
 
@@ -68,6 +69,28 @@ export function providerStatus(): ProviderStatus[] {
   ]
 }
 
+let webGpuAdapter: Promise<string | null> | null = null
+
+/**
+ * Why WebGPU cannot run here, in one line, or null when it found a GPU adapter. Asked once per
+ * process, in a child process: Dawn's Vulkan trace goes to that child's stderr, not ours.
+ */
+export function webGpuProblem(): Promise<string | null> {
+  webGpuAdapter ??= probeWebGpuAdapter().then((message) => (message === null ? null : plainReason('webgpu', new Error(message))))
+  return webGpuAdapter
+}
+
+/** providerStatus(), with WebGPU asked for an adapter (in a child process) when it is otherwise available. */
+export async function providerStatusChecked(): Promise<ProviderStatus[]> {
+  const status = providerStatus()
+  const webgpu = status.find((s) => s.id === 'webgpu')
+  if (webgpu?.available) {
+    const problem = await webGpuProblem()
+    if (problem) Object.assign(webgpu, { available: false, reason: problem })
+  }
+  return status
+}
+
 /** Providers to try in order for a choice; CPU is always last. Auto: CUDA if installed, else WebGPU, else CPU. */
 export function providerPlan(choice: ProviderChoice, status = providerStatus()): { tries: ProviderId[]; skipped: string[] } {
   const byId = new Map(status.map((s) => [s.id, s]))
@@ -115,6 +138,11 @@ export function loadSession(modelPath: string, choice: ProviderChoice, threads =
       const { tries, skipped } = providerPlan(choice)
       const reasons = [...skipped]
       for (const id of tries) {
+        const problem = id === 'webgpu' ? await webGpuProblem() : null
+        if (problem) {
+          reasons.push(problem)
+          continue
+        }
         try {
           const session = await create(modelPath, id, threads)
           const fallbackReason = reasons.length ? `${reasons.join('; ')}; running on ${PROVIDER_LABEL[id]} instead.` : null
