@@ -52,16 +52,24 @@ async function openProject(page: Page): Promise<void> {
 
 const cards = (page: Page) => page.getByTestId('clip-card')
 
-/** Pixels of the cell's mask canvas in the editor's binary colour (255, 64, 160), at the overlay's opacity. */
+/** Pixels of the cell's mask overlay in the editor's binary colour (255, 64, 160), at the overlay's opacity. */
 async function maskPixels(page: Page, clipId: number): Promise<number> {
-  const canvas = page.locator(`[data-testid="clip-cell"][data-clip-id="${clipId}"] canvas[data-testid="clip-mask"]`)
-  if ((await canvas.count()) === 0) return 0
-  return canvas.evaluate((el) => {
-    type Canvas = { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-    const c = el as unknown as Canvas
-    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height)
+  const img = page.locator(`[data-testid="clip-cell"][data-clip-id="${clipId}"] img[data-testid="clip-mask"]`)
+  if ((await img.count()) === 0) return 0
+  await expect(img).toHaveJSProperty('complete', true)
+  return img.evaluate((el) => {
+    type Img = { naturalWidth: number; naturalHeight: number }
+    type Ctx = { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }
+    const i = el as unknown as Img
+    const doc = (globalThis as unknown as { document: { createElement(t: 'canvas'): { width: number; height: number; getContext(k: '2d'): Ctx } } }).document
+    const c = doc.createElement('canvas')
+    c.width = i.naturalWidth
+    c.height = i.naturalHeight
+    const ctx = c.getContext('2d')
+    ctx.drawImage(el, 0, 0)
+    const { data } = ctx.getImageData(0, 0, c.width, c.height)
     let n = 0
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 100 && data[i] > 250 && Math.abs(data[i + 1] - 64) <= 2 && Math.abs(data[i + 2] - 160) <= 2) n++
+    for (let k = 0; k < data.length; k += 4) if (data[k + 3] > 100 && data[k] > 250 && Math.abs(data[k + 1] - 64) <= 2 && Math.abs(data[k + 2] - 160) <= 2) n++
     return n
   })
 }

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { THUMB_MASK_BATCH, type ClipThumbMask } from '../../../shared/clipThumbs'
 import { decodeMask } from '../canvas/maskCodec'
+import { BINARY_COLOR, CLASS_COUNT, packRGBA, paletteColor } from '../editor/palette'
 import type { LabelMap } from '../editor/types'
 import { call } from './api'
 import { keys } from './keys'
@@ -48,21 +49,58 @@ class ThumbMaskBatcher {
 
 const batcher = new ThumbMaskBatcher()
 
+/** The editor's overlay opacity (0.55), baked into the pixels: no CSS opacity layer per cell to paint. */
+const MASK_ALPHA = 140
+
+function thumbLut(binary: boolean): Uint32Array {
+  const lut = new Uint32Array(256)
+  for (let i = 1; i < 256; i++) {
+    const [r, g, b] = binary && i === 1 ? BINARY_COLOR : i < CLASS_COUNT ? paletteColor(i) : [255, 0, 255]
+    lut[i] = packRGBA(r, g, b, MASK_ALPHA)
+  }
+  return lut
+}
+
+const LUTS = { binary: thumbLut(true), classes: thumbLut(false) }
+
+/** One object URL per clip: a newer revision's image replaces (and frees) the older one. */
+const urls = new Map<string, string>()
+
+/** The label map in the editor's colours as a PNG object URL (made once per revision, off the scroll path). */
+async function maskImageUrl(key: string, labels: LabelMap, binary: boolean): Promise<string | null> {
+  if (!labels.data.some((v) => v !== 0)) return null
+  const lut = binary ? LUTS.binary : LUTS.classes
+  const px = new Uint32Array(labels.width * labels.height)
+  for (let i = 0; i < px.length; i++) px[i] = lut[labels.data[i]]
+  const canvas = new OffscreenCanvas(labels.width, labels.height)
+  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(px.buffer), labels.width, labels.height), 0, 0)
+  const url = URL.createObjectURL(await canvas.convertToBlob({ type: 'image/png' }))
+  const old = urls.get(key)
+  if (old) URL.revokeObjectURL(old)
+  urls.set(key, url)
+  return url
+}
+
 export interface ThumbMask {
   revision: number | null
-  labels: LabelMap | null
+  width: number
+  height: number
+  /** The coloured mask image, or null when the frame has no mask or an empty one. */
+  url: string | null
 }
 
 /**
- * The current mask of a clip's thumbnail frame, scaled down. Lives under projectData, so saves,
- * reviews and finished jobs (which invalidate it) refetch the cells on screen.
+ * The current mask of a clip's thumbnail frame, scaled down and coloured. Lives under projectData,
+ * so saves, reviews and finished jobs (which invalidate it) refetch the cells on screen.
  */
-export const useClipThumbMask = (dir: string, clipId: number) =>
+export const useClipThumbMask = (dir: string, clipId: number, binary: boolean) =>
   useQuery({
     queryKey: keys.clipThumbMask(dir, clipId),
     queryFn: async (): Promise<ThumbMask> => {
       const m = await batcher.load(clipId)
-      return { revision: m.revision, labels: m.data ? await decodeMask({ width: m.width, height: m.height, data: m.data }) : null }
+      const labels = m.data ? await decodeMask({ width: m.width, height: m.height, data: m.data }) : null
+      const url = labels ? await maskImageUrl(`${dir}\n${clipId}`, labels, binary) : null
+      return { revision: m.revision, width: m.width, height: m.height, url }
     },
     staleTime: Infinity
   })
