@@ -160,14 +160,20 @@ async function cmdServe(app: App, p: Parsed): Promise<number> {
   // Built: out/main/cli.js → out/renderer. From source (tests, tsx): src/main → out/renderer.
   const rendererDir = /[\\/]src[\\/]main$/.test(__dirname) ? resolve(__dirname, '../../out/renderer') : resolve(__dirname, '../renderer')
   if (!existsSync(join(rendererDir, 'index.html'))) throw new ApiError('not_built', `The UI is not built (${rendererDir}): run \`npm run build\` first`)
-  if (dir && plan === 'open') {
-    const s = await app.projects.openProject(dir)
-    if (taskFlag !== undefined && taskFlag !== s.task) throw new ApiError('task_mismatch', `${s.dir} is an existing ${s.task.toUpperCase()} project; --task ${taskFlag} only applies to a new one`)
-  } else if (dir && plan !== undefined && plan !== 'open') {
-    const s = await app.projects.create(dir, plan)
-    process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
-  }
+  // Bind first: a refused --host or a busy port must not leave a new project behind.
   const host = await startWebHost({ app, rendererDir, port: port ? Number(port) : 0, host: str(p, 'host'), allowNetwork: p.flags.has('allow-network') })
+  try {
+    if (dir && plan === 'open') {
+      const s = await app.projects.openProject(dir)
+      if (taskFlag !== undefined && taskFlag !== s.task) throw new ApiError('task_mismatch', `${s.dir} is an existing ${s.task.toUpperCase()} project; --task ${taskFlag} only applies to a new one`)
+    } else if (dir && plan !== undefined && plan !== 'open') {
+      const s = await app.projects.create(dir, plan)
+      process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
+    }
+  } catch (err) {
+    await host.close()
+    throw err
+  }
   if (host.warning) process.stderr.write(`avs serve: WARNING: ${host.warning}\n`)
   // The server log says once per job why a GPU provider fell back to the CPU (the UI shows it on the job).
   const fellBack = new Set<string>()

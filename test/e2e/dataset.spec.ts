@@ -248,7 +248,7 @@ test('AVSBench release → project, export to disk, refuse an existing folder, i
     chmodSync(readOnly, 0o555)
     await page.getByTestId('export-out').fill(join(readOnly, 'export'))
     await page.getByTestId('export-submit').click()
-    await expect(error).toContainText(`Cannot export to ${join(readOnly, 'export')}: the folder ${readOnly} is read-only`)
+    await expect(error).toContainText(`Cannot use ${join(readOnly, 'export')} as the export folder: ${readOnly} is read-only; nothing was written.`)
     chmodSync(readOnly, 0o755)
     await page.getByTestId('export-out').fill(out)
     await page.getByTestId('export-overwrite').check()

@@ -82,11 +82,13 @@ describe('Host allow-list', () => {
     for (const path of ['/', '/media/x.jpg', '/events', `/?token=whatever`]) {
       expect((await raw(path, { headers: { host: `evil.example:${port}`, cookie } })).status).toBe(421)
     }
-    expect((await api('project.current', {}, `127.0.0.1:${port + 1}`)).status).toBe(421)
     expect((await api('project.current', {}, `localhost.evil.example:${port}`)).status).toBe(421)
+    expect((await api('project.current', {}, `127.0.0.1.evil.example:${port}`)).status).toBe(421)
+    expect((await api('project.current', {}, `evil.example:${port}@localhost`)).status).toBe(421)
     // No Host header at all: Node's HTTP/1.1 parser answers 400 before our check; either way it is refused.
     expect([400, 421]).toContain((await raw('/', { headers: { cookie }, noHost: true })).status)
-    for (const ok of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+    // Loopback names on any port: the local end of an SSH tunnel (ssh -L 9000:127.0.0.1:<port>) sends its own port.
+    for (const ok of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`, 'localhost:9000', `127.0.0.1:${port + 1}`, 'localhost']) {
       const r = await api('project.current', {}, ok)
       expect(r.status).toBe(200)
       expect(JSON.parse(r.body)).toMatchObject({ dir: projectDir })

@@ -1,5 +1,5 @@
 import BetterSqlite3, { type Database } from 'better-sqlite3'
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { migrations } from './migrations'
 import { ApiError } from '../../shared/api'
 
@@ -27,6 +27,35 @@ function readHeader(file: string): Buffer {
     return buf.subarray(0, n)
   } finally {
     closeSync(fd)
+  }
+}
+
+/** A read-only connection needs the -shm (and -wal) beside the file; one that cannot create them is a read-only place, not a damaged file. */
+function readOnlyPlace(err: unknown, file: string): ApiError | null {
+  const code = String((err as { code?: unknown })?.code ?? '')
+  if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN' && !/^SQLITE_READONLY/.test(code)) return null
+  return new ApiError(
+    'read_only',
+    `${file} is in a read-only place, and SQLite must create its shared-memory file beside it to read it. Nothing was changed; copy the project folder to a writable place (or make it writable) and open it there.`
+  )
+}
+
+/**
+ * Removes the -wal/-shm side files that a read-only connection to a WAL-mode file created, when the
+ * file was refused: a file we cannot read gets nothing new beside it. A -wal with content is never
+ * removed (it would hold someone's writes).
+ */
+function removeSideFilesWeMade(file: string, existed: { wal: boolean; shm: boolean }): void {
+  const wal = `${file}-wal`
+  const shm = `${file}-shm`
+  try {
+    if (!existed.wal && existsSync(wal)) {
+      if (statSync(wal).size !== 0) return
+      rmSync(wal, { force: true })
+    }
+    if (!existed.shm && existsSync(shm)) rmSync(shm, { force: true })
+  } catch {
+    // best effort: the refusal itself is what the user needs to see
   }
 }
 
@@ -58,12 +87,15 @@ export function inspectDatabase(file: string, opts: { requireFormat?: boolean } 
     throw unreadableError(file, sqliteReason(err))
   }
   if (header.toString('latin1') !== SQLITE_MAGIC) throw unreadableError(file, 'it is not a SQLite database')
+  const existed = { wal: existsSync(`${file}-wal`), shm: existsSync(`${file}-shm`) }
   let db: Database
   try {
     db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
   } catch (err) {
-    throw unreadableError(file, sqliteReason(err))
+    removeSideFilesWeMade(file, existed)
+    throw readOnlyPlace(err, file) ?? unreadableError(file, sqliteReason(err))
   }
+  let refused = true
   try {
     const check = db.pragma('quick_check', { simple: true })
     if (check !== 'ok') throw unreadableError(file, 'its pages are damaged')
@@ -83,12 +115,14 @@ export function inspectDatabase(file: string, opts: { requireFormat?: boolean } 
       const what = tables.size === 0 ? 'it is an empty SQLite database' : 'it is a SQLite database of another program, not an AVS Annotator project'
       throw unreadableError(file, what, 'check that you chose the right folder, or restore the project from a backup')
     }
+    refused = false
     return version
   } catch (err) {
     if (err instanceof ApiError) throw err
-    throw unreadableError(file, sqliteReason(err))
+    throw readOnlyPlace(err, file) ?? unreadableError(file, sqliteReason(err))
   } finally {
     db.close()
+    if (refused) removeSideFilesWeMade(file, existed)
   }
 }
 

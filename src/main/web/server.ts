@@ -42,6 +42,15 @@ export function isLoopback(host: string): boolean {
 /** `host:port` as a Host header spells it (IPv6 in brackets). */
 const hostPort = (host: string, port: number): string => `${isIP(host) === 6 ? `[${host}]` : host}:${port}`.toLowerCase()
 
+/**
+ * A loopback name with any port (or none): what an SSH tunnel's local end (`ssh -L 9000:127.0.0.1:8080`)
+ * or a port-forward sends. A rebinding page cannot send these: its Host is its own name.
+ */
+function loopbackHostHeader(h: string): boolean {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(h)
+  return m !== null && ['localhost', '127.0.0.1', '[::1]'].includes(m[1])
+}
+
 /** The Host headers this server answers: loopback names, the --host value, and for a wildcard bind this machine's names. */
 function allowedHosts(bind: string, port: number): Set<string> {
   const names = new Set(['127.0.0.1', 'localhost', '::1', bind.replace(/^\[|\]$/g, '')])
@@ -169,7 +178,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // DNS rebinding: a page of another site that resolves to us sends its own Host; refuse it on every request.
-    if (!allowed.has((req.headers.host ?? '').toLowerCase())) {
+    const hostHeader = (req.headers.host ?? '').toLowerCase()
+    if (!allowed.has(hostHeader) && !loopbackHostHeader(hostHeader)) {
       res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
       return void res.end('Misdirected request: this AVS Annotator server answers only under the address it printed.')
     }

@@ -370,7 +370,8 @@ export class AvsbenchExporter {
             ...(decoded && !cached
               ? {
                   framesFile: { path: decoded.file, offset: fi * decoded.frameBytes, count: p.frames.length },
-                  frameCache: p.frames.map((f, k) => ({ file: exportFrameCacheFile(join(project.mediaDir, f.image)), key: keys[k] }))
+                  // A read-only command (avs export beside a writer) reads the cache but writes nothing into the project.
+                  ...(project.readOnly ? {} : { frameCache: p.frames.map((f, k) => ({ file: exportFrameCacheFile(join(project.mediaDir, f.image)), key: keys[k] })) })
                 }
               : {}),
             frameWidth: p.frames[0].width,

@@ -22,15 +22,25 @@ const HEADER_BYTES = CACHE_MAGIC.length + KEY_BYTES
 /** Where a frame's cached export PNG lives: beside its image, removed with the clip's media folder. */
 export const exportFrameCacheFile = (image: string): string => `${image}.frame${SIZE}`
 
+/**
+ * Bump when the frame pipeline changes in a way the fingerprint cannot see (decodeImages.ts's
+ * ffmpeg arguments, the colour handling): every older entry then misses.
+ */
+const FRAME_PIPELINE_VERSION = 'frames/1'
+
 let implFingerprint: Buffer | undefined
-/** SHA-1 of the export PNG of a fixed 97×61 image: changes whenever the resize or encoder output does. */
+/**
+ * SHA-1 of the export PNGs of fixed images through each resize path (upscale, the 2× halving of a
+ * 448², a 640×360 downscale): changes whenever the resize or encoder output does.
+ */
 function fingerprint(): Buffer {
   if (!implFingerprint) {
-    const w = 97
-    const h = 61
-    const rgb = new Uint8Array(w * h * 3).map((_, i) => (i * 37 + ((i / 291) | 0) * 11) & 0xff)
-    const png = encodePng({ width: SIZE, height: SIZE, mode: 'RGB', data: resizeBilinearRGB(rgb, w, h, SIZE, SIZE) })
-    implFingerprint = createHash('sha1').update(png).digest()
+    const h = createHash('sha1').update(FRAME_PIPELINE_VERSION)
+    for (const [w, ht] of [[97, 61], [448, 448], [640, 360]]) {
+      const rgb = new Uint8Array(w * ht * 3).map((_, i) => (i * 37 + ((i / 291) | 0) * 11) & 0xff)
+      h.update(encodePng({ width: SIZE, height: SIZE, mode: 'RGB', data: resizeBilinearRGB(rgb, w, ht, SIZE, SIZE) }))
+    }
+    implFingerprint = h.digest()
   }
   return implFingerprint
 }

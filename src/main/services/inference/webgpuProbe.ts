@@ -60,18 +60,29 @@ export function probeWebGpuAdapter(): Promise<string | null> {
     })
     let out = ''
     child.stdout.on('data', (b: Buffer) => (out += b.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS)
-    child.once('error', (err) => {
+    // A hung driver call must not outlive us: the probe dies with its parent.
+    const killChild = (): void => void child.kill('SIGKILL')
+    process.once('exit', killChild)
+    const timer = setTimeout(killChild, PROBE_TIMEOUT_MS)
+    const done = (): void => {
       clearTimeout(timer)
+      process.removeListener('exit', killChild)
+    }
+    child.once('error', (err) => {
+      done()
       resolve(`the WebGPU check could not start (${err.message})`)
     })
     child.once('close', (code, signal) => {
-      clearTimeout(timer)
+      done()
       const m = /\n@@webgpu-probe (.*)\n/.exec(out)
-      if (m) {
-        const answer = JSON.parse(m[1]) as { ok: boolean; message?: string }
-        resolve(answer.ok ? null : (answer.message ?? 'unknown error'))
-      } else if (signal === 'SIGKILL') resolve(`looking for a GPU adapter took over ${PROBE_TIMEOUT_MS / 1000} s`)
+      let answer: { ok: boolean; message?: string } | null = null
+      try {
+        answer = m ? (JSON.parse(m[1]) as { ok: boolean; message?: string }) : null
+      } catch {
+        answer = null
+      }
+      if (answer) resolve(answer.ok ? null : (answer.message ?? 'unknown error'))
+      else if (signal === 'SIGKILL') resolve(`looking for a GPU adapter took over ${PROBE_TIMEOUT_MS / 1000} s`)
       else resolve(`it crashed while looking for a GPU adapter (${signal ?? `exit code ${code}`})`)
     })
   })

@@ -160,10 +160,11 @@ export class ProjectService {
     if (!existsSync(dir)) throw new ApiError('not_found', `${dir} does not exist`)
     if (!existsSync(file)) throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE})`)
     if (this.readOnly) return this.loadReadOnly(dir, file)
-    // Read-only inspection first: a file we cannot read is refused before the lock or any write.
-    inspectDatabase(file)
+    // A read-only place is said as such (a read-only connection could not even inspect a WAL file there);
+    // then the read-only inspection: a file we cannot read is refused before the lock or any write.
     await assertWritable(dir, 'The project folder')
     await assertWritable(file, 'The project database')
+    inspectDatabase(file)
     const release = acquireLock(dir, this.owner)
     let store: ProjectStore
     try {
@@ -178,11 +179,14 @@ export class ProjectService {
       release()
       throw err
     }
+    // Opening the project this process already has open (the UI re-opens it) must not clean up under
+    // this process's own import or an upload waiting for it: house-keeping is for a fresh open only.
+    const reopening = this.open?.dir === dir && !this.open.readOnly
     this.close()
     this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: false }
     this.release = release
-    // House-keeping only under the lock: nobody else can be importing into this project now.
-    await this.cleanMediaCache()
+    // House-keeping only under the lock: no other process can be importing into this project now.
+    if (!reopening) await this.cleanMediaCache()
     const summary = this.summary()
     if (!importing) await this.remember(summary)
     return summary

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { processAlive } from './projectLock'
@@ -8,7 +8,9 @@ import { withTimeout } from './targetFolder'
 /**
  * Hidden temp folders written beside a user's folder (an export, `avs masks`, the old copy an
  * overwrite moves aside) carry their owner in the name: `.<name>.<kind>-<pid>-<host>-<random>`.
- * A later export to the same place, or the next start, removes those whose owner is gone.
+ * A later export to the same place, or the next start, removes those whose owner is gone, except
+ * an `old` copy whose owner died between moving it aside and moving the new one in: that one is the
+ * user's previous dataset and goes back in place.
  */
 const KINDS = ['export', 'masks', 'old'] as const
 export type TempKind = (typeof KINDS)[number]
@@ -26,11 +28,14 @@ export function tempBeside(out: string, kind: TempKind): string {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-/** Removes the temp folders beside `out` whose owner is gone; returns what it removed. Never throws. */
+/**
+ * Removes the temp folders beside `out` whose owner is gone; returns what it removed. An `old` copy
+ * left while `out` is missing is renamed back to `out`, never removed. Never throws.
+ */
 export async function sweepTempsBeside(outIn: string): Promise<string[]> {
   const out = resolve(outIn)
   const parent = dirname(out)
-  const prefix = `^\\.${escape(basename(out))}\\.(?:${KINDS.join('|')})-`
+  const prefix = `^\\.${escape(basename(out))}\\.(${KINDS.join('|')})-`
   const owned = new RegExp(`${prefix}(\\d+)-([0-9a-f]{8})-[0-9a-f]{8}$`)
   const unowned = new RegExp(`${prefix}[0-9a-f]{8}$`)
   const removed: string[] = []
@@ -42,7 +47,9 @@ export async function sweepTempsBeside(outIn: string): Promise<string[]> {
   }
   for (const entry of entries) {
     const m = owned.exec(entry)
-    if (!m && !unowned.test(entry)) continue
+    const u = m ? null : unowned.exec(entry)
+    if (!m && !u) continue
+    const kind = (m ?? u)![1]
     const path = join(parent, entry)
     try {
       const st = await withTimeout(lstat(path), `Looking at ${path}`)
@@ -50,9 +57,17 @@ export async function sweepTempsBeside(outIn: string): Promise<string[]> {
       const age = Date.now() - st.mtimeMs
       let dead: boolean
       if (!m) dead = age > UNOWNED_MAX_AGE_MS
-      else if (m[2] === hostTag()) dead = Number(m[1]) !== process.pid && !processAlive(Number(m[1]))
+      else if (m[3] === hostTag()) dead = Number(m[2]) !== process.pid && !processAlive(Number(m[2]))
       else dead = age > OTHER_HOST_MAX_AGE_MS
       if (!dead) continue
+      if (kind === 'old') {
+        // Killed between the two renames of an overwrite: the previous dataset is all there is.
+        const outThere = await withTimeout(lstat(out), `Looking at ${out}`).then(() => true, () => false)
+        if (!outThere) {
+          await withTimeout(rename(path, out), `Restoring ${out}`)
+          continue
+        }
+      }
       await withTimeout(rm(path, { recursive: true, force: true }), `Removing ${path}`, 60_000)
       removed.push(path)
     } catch {

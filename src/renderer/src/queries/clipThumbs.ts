@@ -63,22 +63,30 @@ function thumbLut(binary: boolean): Uint32Array {
 
 const LUTS = { binary: thumbLut(true), classes: thumbLut(false) }
 
-/** One object URL per clip: a newer revision's image replaces (and frees) the older one. */
-const urls = new Map<string, string>()
+/** One object URL per clip, of its newest revision seen: a newer revision's image replaces (and frees) an older one. */
+const urls = new Map<string, { revision: number; url: string | null }>()
 
-/** The label map in the editor's colours as a PNG object URL (made once per revision, off the scroll path). */
-async function maskImageUrl(key: string, labels: LabelMap, binary: boolean): Promise<string | null> {
+/** Keeps `url` for `key` unless a newer revision is already shown; frees what it replaces. Returns the URL to show. */
+function keepNewest(key: string, revision: number, url: string | null): string | null {
+  const had = urls.get(key)
+  if (had && had.revision > revision) {
+    if (url) URL.revokeObjectURL(url) // a late answer for an older revision
+    return had.url
+  }
+  if (had?.url && had.url !== url) URL.revokeObjectURL(had.url)
+  urls.set(key, { revision, url })
+  return url
+}
+
+/** The label map in the editor's colours as a PNG object URL (made once per revision, off the scroll path); null when empty. */
+async function maskImageUrl(labels: LabelMap, binary: boolean): Promise<string | null> {
   if (!labels.data.some((v) => v !== 0)) return null
   const lut = binary ? LUTS.binary : LUTS.classes
   const px = new Uint32Array(labels.width * labels.height)
   for (let i = 0; i < px.length; i++) px[i] = lut[labels.data[i]]
   const canvas = new OffscreenCanvas(labels.width, labels.height)
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(px.buffer), labels.width, labels.height), 0, 0)
-  const url = URL.createObjectURL(await canvas.convertToBlob({ type: 'image/png' }))
-  const old = urls.get(key)
-  if (old) URL.revokeObjectURL(old)
-  urls.set(key, url)
-  return url
+  return URL.createObjectURL(await canvas.convertToBlob({ type: 'image/png' }))
 }
 
 export interface ThumbMask {
@@ -99,7 +107,8 @@ export const useClipThumbMask = (dir: string, clipId: number, binary: boolean) =
     queryFn: async (): Promise<ThumbMask> => {
       const m = await batcher.load(clipId)
       const labels = m.data ? await decodeMask({ width: m.width, height: m.height, data: m.data }) : null
-      const url = labels ? await maskImageUrl(`${dir}\n${clipId}`, labels, binary) : null
+      const made = labels ? await maskImageUrl(labels, binary) : null
+      const url = keepNewest(`${dir}\n${clipId}`, m.revision ?? 0, made)
       return { revision: m.revision, width: m.width, height: m.height, url }
     },
     staleTime: Infinity
