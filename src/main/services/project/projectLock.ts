@@ -25,6 +25,18 @@ export interface LockInfo {
   command: string
   startedAt: string
   token: string
+  /** The writer's start time in the kernel's clock ticks (/proc/<pid>/stat), where there is /proc: tells a reused PID from a stopped writer. */
+  pidStart?: string | null
+}
+
+/** A process's start time (field 22 of /proc/<pid>/stat), or null where there is no /proc or no such process. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
 }
 
 interface Held {
@@ -68,6 +80,10 @@ function staleReason(lock: { info: LockInfo | null; mtimeMs: number }): string |
   if (!info || typeof info.pid !== 'number') return age > STALE_OTHER_HOST_MS ? 'unreadable lock file' : null
   if (info.host === hostname()) {
     if (!processAlive(info.pid)) return `process ${info.pid} is gone`
+    // Where the start time is known, it decides: the same process (even stopped with Ctrl-Z, or a
+    // sleeping laptop) holds its lock however old the heartbeat; another process with that PID does not.
+    const now = info.pidStart ? processStartTime(info.pid) : null
+    if (info.pidStart && now) return now === info.pidStart ? null : `process ${info.pid} is another process now`
     return age > STALE_SAME_HOST_MS ? 'heartbeat stopped' : null
   }
   return age > STALE_OTHER_HOST_MS ? 'heartbeat stopped' : null
@@ -129,7 +145,7 @@ export function acquireLock(dirIn: string, command: string): () => void {
     return once(() => releaseLock(dir))
   }
   const file = join(dir, LOCK_FILE)
-  const info: LockInfo = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') }
+  const info: LockInfo = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex'), pidStart: processStartTime(process.pid) }
   for (let attempt = 0; attempt < 5; attempt++) {
     let created: boolean
     try {
