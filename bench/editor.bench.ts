@@ -3,21 +3,8 @@ import { join, resolve } from 'node:path'
 import { chromium, type Page } from '@playwright/test'
 import { AvsServer } from '../test/e2e/server'
 import { makeVideo } from '../test/fixtures/media'
+import { CHROMIUM_ARGS, call } from './browser'
 import { record, WORK_DIR } from './lib'
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
-
-async function call<T>(page: Page, channel: string, input: object): Promise<T> {
-  return page.evaluate(
-    async ({ channel, input }) => {
-      const res = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
-      const body = (await res.json()) as { error?: { message: string } }
-      if (!res.ok) throw new Error(body.error?.message ?? res.statusText)
-      return body
-    },
-    { channel, input }
-  ) as Promise<T>
-}
 
 /**
  * The editor in Debian's Chromium on a 1920×1080 frame: time per pointer-move while painting

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { AVSS_CLASSES, AVSS_PALETTE } from './avsClasses'
 
 /** Widest mask thumbnail the clip grid asks for: enough for a ~200 px card, tiny over the wire. */
 export const THUMB_MASK_MAX_WIDTH = 96
@@ -16,9 +17,33 @@ export const ClipThumbMask = z.object({
   revision: z.number().int().nullable(),
   width: z.number().int(),
   height: z.number().int(),
-  data: z.string().nullable()
+  data: z.string().nullable(),
+  /** The same mask coloured as the editor shows it (RGBA PNG, base64; transparent background), null when it is empty or absent. */
+  png: z.string().nullable()
 })
 export type ClipThumbMask = z.infer<typeof ClipThumbMask>
+
+/** Binary projects paint "sounding object" in one bright colour rather than palette[1]'s dark red (the editor's colour). */
+export const BINARY_MASK_COLOR: readonly [number, number, number] = [255, 64, 160]
+/** The editor's overlay opacity (0.55), baked into the thumbnail's pixels. */
+export const THUMB_MASK_ALPHA = 140
+
+/** RGBA pixels of a label map in the editor's colours at the overlay's opacity; null when no pixel is labelled. */
+export function colourLabels(labels: Uint8Array, binary: boolean): Uint8Array | null {
+  const out = new Uint8Array(labels.length * 4)
+  let any = false
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]
+    if (v === 0) continue
+    any = true
+    const [r, g, b] = binary && v === 1 ? BINARY_MASK_COLOR : v < AVSS_CLASSES.length ? [AVSS_PALETTE[v * 3], AVSS_PALETTE[v * 3 + 1], AVSS_PALETTE[v * 3 + 2]] : [255, 0, 255]
+    out[i * 4] = r
+    out[i * 4 + 1] = g
+    out[i * 4 + 2] = b
+    out[i * 4 + 3] = THUMB_MASK_ALPHA
+  }
+  return any ? out : null
+}
 
 /** The thumbnail size of a w×h mask: at most `maxWidth` wide, aspect kept, at least 1×1. */
 export function thumbMaskSize(width: number, height: number, maxWidth = THUMB_MASK_MAX_WIDTH): { width: number; height: number } {

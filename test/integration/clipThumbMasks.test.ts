@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
 import { createApp } from '../../src/main/app'
 import { decodeMask, encodeMask, MASK_ENCODING } from '../../src/main/services/project/maskCodec'
-import type { ClipThumbMask } from '../../src/shared/clipThumbs'
+import { decodePng } from '../../src/main/image/png'
+import { BINARY_MASK_COLOR, THUMB_MASK_ALPHA, type ClipThumbMask } from '../../src/shared/clipThumbs'
 import { writeSyntheticProject } from '../e2e/syntheticProject'
 
 const root = mkdtempSync(join(tmpdir(), 'avs-thumbmasks-'))
@@ -26,18 +27,26 @@ test('clip.thumbMasks: the newest mask of each clip’s first frame, scaled down
   const painted = labels.reduce((n, v) => n + v, 0)
   expect(painted).toBeGreaterThan(20 * 16)
   expect(painted).toBeLessThan(26 * 20)
-  expect(got[2]).toEqual({ clipId: 999_999, frameId: null, revision: null, width: 0, height: 0, data: null })
+  // The coloured PNG the grid shows: the same pixels in the editor's binary colour at the overlay's opacity, the rest transparent.
+  const png = decodePng(Buffer.from(got[0].png!, 'base64'))
+  expect(png).toMatchObject({ width: 96, height: 54, mode: 'RGBA' })
+  for (let i = 0; i < labels.length; i++) {
+    const px = [...png.data.subarray(i * 4, i * 4 + 4)]
+    expect(px).toEqual(labels[i] ? [...BINARY_MASK_COLOR, THUMB_MASK_ALPHA] : [0, 0, 0, 0])
+  }
+  expect(got[2]).toEqual({ clipId: 999_999, frameId: null, revision: null, width: 0, height: 0, data: null, png: null })
 
   // A person's revision of the first frame: the thumbnail follows it (an empty mask), not the cached model mask.
   store.addMask(first.id, { source: 'human', width: first.width, height: first.height, encoding: MASK_ENCODING, data: encodeMask(new Uint8Array(first.width * first.height)) })
   const [after] = (await app.dispatch('clip.thumbMasks', { clipIds: [clips[4].id] })) as ClipThumbMask[]
   expect(after.revision).toBe(2)
   expect(decodeMask(Buffer.from(after.data!, 'base64'), 96, 54).every((v) => v === 0)).toBe(true)
+  expect(after.png).toBeNull()
 
   // A frame without any mask: revision null, no data, the thumbnail size still given.
   store.db.prepare('DELETE FROM masks WHERE frame_id = ?').run(store.listFrames(clips[0].id)[0].id)
   const [none] = (await app.dispatch('clip.thumbMasks', { clipIds: [clips[0].id] })) as ClipThumbMask[]
-  expect(none).toMatchObject({ revision: null, data: null, width: 96, height: 54 })
+  expect(none).toMatchObject({ revision: null, data: null, png: null, width: 96, height: 54 })
 
   await expect(app.dispatch('clip.thumbMasks', { clipIds: Array.from({ length: 201 }, (_, i) => i) })).rejects.toThrow(/clipIds/)
   app.projects.close()

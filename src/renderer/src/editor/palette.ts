@@ -4,6 +4,7 @@
  */
 
 import { AVSS_CLASSES, AVSS_PALETTE } from '../../../shared/avsClasses'
+import { BINARY_MASK_COLOR } from '../../../shared/clipThumbs'
 
 export const CLASS_COUNT = AVSS_CLASSES.length
 
@@ -38,7 +39,7 @@ export function packRGBA(r: number, g: number, b: number, a: number): number {
 }
 
 /** Binary projects paint "sounding object" in one bright colour rather than palette[1]'s dark red. */
-export const BINARY_COLOR: [number, number, number] = [255, 64, 160]
+export const BINARY_COLOR: [number, number, number] = [...BINARY_MASK_COLOR]
 
 /**
  * Label → packed RGBA lookup table (256 entries, so any byte indexes it). Label 0 is transparent;

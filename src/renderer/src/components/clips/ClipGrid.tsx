@@ -244,7 +244,7 @@ const ClipCell = memo(function ClipCell({ clip, pos, total, dir, binary, selecte
       >
         <span className="thumb-box">
           <img src={getApi().mediaUrl(clip.thumb)} alt="" decoding="async" data-testid="clip-thumb" />
-          <MaskOverlay dir={dir} clipId={clip.id} binary={binary} />
+          <MaskOverlay dir={dir} clipId={clip.id} />
           <span className="thumb-flags">
             <FlagBadges flags={clip.flags} />
           </span>

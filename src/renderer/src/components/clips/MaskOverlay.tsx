@@ -2,12 +2,12 @@ import { memo } from 'react'
 import { useClipThumbMask } from '../../queries/clipThumbs'
 
 /**
- * The clip's current mask over its thumbnail, in the editor's class colours. The coloured image is
- * made once per mask revision (queries/clipThumbs.ts) and shown as an <img>: mounting a row while
- * scrolling costs one cached image per cell, not a canvas and a pixel loop.
+ * The clip's current mask over its thumbnail, in the editor's class colours: a PNG the main process
+ * colours once per mask revision (clip.thumbMasks), shown as an <img>. Mounting a row while scrolling
+ * costs one small image per cell: no canvas, no pixel loop, no Blob.
  */
-export const MaskOverlay = memo(function MaskOverlay({ dir, clipId, binary }: { dir: string; clipId: number; binary: boolean }) {
-  const mask = useClipThumbMask(dir, clipId, binary)
+export const MaskOverlay = memo(function MaskOverlay({ dir, clipId }: { dir: string; clipId: number }) {
+  const mask = useClipThumbMask(dir, clipId)
   const m = mask.data
   if (!m?.url)
     return <span hidden data-testid="clip-mask" data-state={mask.isPending ? 'loading' : mask.isError ? 'error' : 'none'} data-revision={m?.revision ?? ''} />
