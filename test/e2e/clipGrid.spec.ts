@@ -104,6 +104,40 @@ test('2,000 clips: several per row, only the visible rows in the DOM, scrolling 
   await expect(page.locator(`[data-testid="clip-card"][data-clip-id="${clips[CLIPS - 1].id}"] [data-testid="clip-thumb"]`)).toHaveJSProperty('complete', true)
 })
 
+test('rows scrolled into view mount with their masks: the grid loads the masks of rows ahead of the view, a row query each', async ({ page }) => {
+  await openProject(page)
+  const calls: number[] = []
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/clip.thumbMasks')) calls.push((JSON.parse(r.postData() ?? '{}') as { clipIds: number[] }).clipIds.length)
+  })
+  // Every mask overlay the grid adds records the state it was added in.
+  // A string, not a function: the test's tsconfig has no DOM types.
+  await page.evaluate(`(() => {
+    const g = globalThis;
+    g.__mountStates = [];
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n.querySelectorAll) for (const m of n.querySelectorAll('[data-testid="clip-mask"]')) g.__mountStates.push(m.getAttribute('data-state'));
+    }).observe(document.querySelector('[data-testid="clip-grid"]'), { childList: true, subtree: true });
+  })()`)
+  // Scroll down half a view at a time, letting each step settle as a reader does.
+  const view = page.getByTestId('project-view')
+  const height = await view.evaluate((el) => el.clientHeight)
+  for (let i = 0; i < 12; i++) {
+    await view.evaluate((el, dy) => (el.scrollTop += dy), Math.round(height / 2))
+    await page.waitForTimeout(150)
+  }
+  const states = await page.evaluate(() => (globalThis as unknown as { __mountStates: string[] }).__mountStates)
+  expect(states.length).toBeGreaterThan(30)
+  // Without the look-ahead every new row would mount "loading" and render again when its masks arrive.
+  expect(states.filter((s) => s === 'loading')).toEqual([])
+  expect(states.filter((s) => s === 'mask').length).toBeGreaterThan(states.length / 2)
+  // Batched: a call carries many clips (several rows), not one per cell.
+  expect(calls.length).toBeGreaterThan(0)
+  expect(Math.max(...calls)).toBeGreaterThan(Number(await page.getByTestId('clip-grid').getAttribute('data-columns')))
+})
+
 test('each thumbnail shows the clip’s current mask in the class colour; a new revision replaces it', async ({ page }) => {
   await openProject(page)
   const clips = (await api<ClipInfo[]>(page, 'clip.list', {})).body

@@ -149,7 +149,7 @@ export function ClipList({
         </p>
       )}
       {shown.length > 0 && (
-        <ClipGrid dir={project.dir} binary={project.task !== 'avss'} list={list} videoById={videoById} picked={picked} onOpen={open} onSelect={toggle} />
+        <ClipGrid dir={project.dir} list={list} videoById={videoById} picked={picked} onOpen={open} onSelect={toggle} />
       )}
     </section>
   )

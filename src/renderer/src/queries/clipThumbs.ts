@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query'
+import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query'
 import { THUMB_MASK_BATCH, type ClipThumbMask } from '../../../shared/clipThumbs'
 import { call } from './api'
 import { keys } from './keys'
@@ -54,17 +54,39 @@ export interface ThumbMask {
   url: string | null
 }
 
-/**
- * The current mask of a clip's thumbnail frame, scaled down and coloured. Lives under projectData,
- * so saves, reviews and finished jobs (which invalidate it) refetch the cells on screen.
- */
-export const useClipThumbMask = (dir: string, clipId: number) =>
-  useQuery({
-    queryKey: keys.clipThumbMask(dir, clipId),
-    queryFn: async (): Promise<ThumbMask> => {
-      const m = await batcher.load(clipId)
-      // A data: URL, not a Blob/object URL: no blob registry, nothing to revoke, no canvas per cell.
-      return { revision: m.revision, width: m.width, height: m.height, url: m.png ? `data:image/png;base64,${m.png}` : null }
-    },
+const toThumbMask = (m: ClipThumbMask): ThumbMask =>
+  // A data: URL, not a Blob/object URL: no blob registry, nothing to revoke, no canvas per cell.
+  ({ revision: m.revision, width: m.width, height: m.height, url: m.png ? `data:image/png;base64,${m.png}` : null })
+
+/** The key part naming a row's clips. */
+export const rowKey = (clipIds: readonly number[]): string => clipIds.join(',')
+
+const thumbMasksQuery = (dir: string, clipIds: readonly number[]) =>
+  queryOptions({
+    queryKey: keys.clipThumbMasks(dir, rowKey(clipIds)),
+    queryFn: async (): Promise<ThumbMask[]> => (await Promise.all(clipIds.map((id) => batcher.load(id)))).map(toThumbMask),
     staleTime: Infinity
   })
+
+/**
+ * The current masks of the thumbnail frames of one grid row, scaled down and coloured, in the
+ * order of `clipIds`. One query per row, not per cell: a query observer per cell (created and
+ * dropped as rows scroll in and out) cost more than everything else a cell does. Lives under
+ * projectData, so saves, reviews and finished jobs (which invalidate it) refetch the rows on screen.
+ */
+export const useClipThumbMasks = (dir: string, clipIds: readonly number[]) => useQuery(thumbMasksQuery(dir, clipIds))
+
+/**
+ * Loads the masks of rows the grid will show soon (ahead of the view in either direction) into
+ * the query cache, batched into one call: a row then mounts with its masks, in the same commit,
+ * instead of rendering twice (empty, then again when its masks arrive, several rows at once in
+ * one long frame while scrolling). Rows whose masks are cached and fresh are not asked for.
+ */
+export function prefetchClipThumbMasks(client: QueryClient, dir: string, rows: Iterable<readonly number[]>): void {
+  for (const ids of rows) {
+    const q = thumbMasksQuery(dir, ids)
+    const state = client.getQueryState(q.queryKey)
+    if (state && (state.fetchStatus === 'fetching' || (state.status === 'success' && !state.isInvalidated))) continue
+    void client.prefetchQuery(q)
+  }
+}

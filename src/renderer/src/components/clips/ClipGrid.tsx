@@ -1,6 +1,8 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { Clip, Video } from '../../../../shared/domain'
+import { useQueryClient } from '@tanstack/react-query'
 import { getApi } from '../../apiClient'
+import { prefetchClipThumbMasks, useClipThumbMasks, type ThumbMask } from '../../queries/clipThumbs'
 import { formatClock, formatSeconds, plural } from '../../format'
 import { FlagBadges, StatusBadge } from '../Badges'
 import { layoutGrid, visibleRows, type GridLayout, type GridRow, type GroupOfClips } from './gridLayout'
@@ -10,6 +12,8 @@ import { MaskOverlay } from './MaskOverlay'
 const OVERSCAN = 480
 /** Up to this many clips every row is rendered (a small DOM anyway; find-in-page and tab order see all). */
 const RENDER_ALL_UP_TO = 100
+/** Thumbnail masks are loaded this many view heights beyond the rendered rows, either way, so rows mount with their masks. */
+const PREFETCH_VIEWS = 2
 
 /** The nearest scrolling ancestor (the project view), or null for the window. */
 function scrollParent(el: HTMLElement): HTMLElement | null {
@@ -22,7 +26,6 @@ function scrollParent(el: HTMLElement): HTMLElement | null {
 
 interface Props {
   dir: string
-  binary: boolean
   /** Grouped by video (a header row per video), or one sorted list. */
   list: { groups: GroupOfClips[] } | { clips: Clip[] }
   videoById: ReadonlyMap<number, Video>
@@ -36,7 +39,7 @@ interface Props {
  * clips) only the rows near the visible part of the scrolling project view in the DOM. Arrow keys, Home/End and
  * PageUp/PageDown move between cards.
  */
-export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelect }: Props) {
+export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   const [width, setWidth] = useState(0)
   const [range, setRange] = useState<[number, number]>([0, 0])
@@ -45,8 +48,13 @@ export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelec
   const layout = useMemo(() => (width > 0 ? layoutGrid(width, list) : null), [width, list])
   const layoutRef = useRef<GridLayout | null>(layout)
   layoutRef.current = layout
+  const dirRef = useRef(dir)
+  dirRef.current = dir
   const scrollerRef = useRef<HTMLElement | null>(null)
   const focusPos = useRef<number | null>(null)
+  const client = useQueryClient()
+  // The rows whose masks were last asked for ahead of the view (indexes into `layout`).
+  const prefetched = useRef<{ layout: GridLayout | null; dir: string; a: number; b: number }>({ layout: null, dir, a: 0, b: 0 })
 
   const viewport = useCallback((): { top: number; height: number } => {
     const el = ref.current
@@ -62,6 +70,18 @@ export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelec
     const v = viewport()
     const [a, b] = l.order.length <= RENDER_ALL_UP_TO ? [0, l.rows.length] : visibleRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN)
     setRange((prev) => (prev[0] === a && prev[1] === b ? prev : [a, b]))
+    const ahead = OVERSCAN + PREFETCH_VIEWS * v.height
+    const [pa, pb] = l.order.length <= RENDER_ALL_UP_TO ? [0, 0] : visibleRows(l.rows, v.top - ahead, v.top + v.height + ahead)
+    const pf = prefetched.current
+    if (pf.layout !== l || pf.dir !== dirRef.current || pf.a !== pa || pf.b !== pb) {
+      prefetched.current = { layout: l, dir: dirRef.current, a: pa, b: pb }
+      const rows: number[][] = []
+      for (let i = pa; i < pb; i++) {
+        const row = l.rows[i]
+        if (row.kind === 'clips') rows.push(row.ids)
+      }
+      prefetchClipThumbMasks(client, dirRef.current, rows)
+    }
     let g = -1
     if (v.top > 0) {
       const [top] = visibleRows(l.rows, v.top, v.top + 1)
@@ -72,7 +92,7 @@ export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelec
         }
     }
     setStickyGroup(g)
-  }, [viewport])
+  }, [viewport, client])
 
   useLayoutEffect(() => {
     const el = ref.current
@@ -179,11 +199,7 @@ export function ClipGrid({ dir, binary, list, videoById, picked, onOpen, onSelec
         row.kind === 'group' ? (
           <GroupHeader key={row.key} row={row} video={videoById.get(row.videoId)} />
         ) : (
-          <ul key={row.key} className="clip-row" style={{ top: row.top, height: row.height, gridTemplateColumns: `repeat(${layout.columns}, minmax(0, 1fr))` }}>
-            {row.clips.map((c, i) => (
-              <ClipCell key={c.id} clip={c} pos={row.first + i} total={total} dir={dir} binary={binary} selected={picked.has(c.id)} onOpen={onOpen} onSelect={onSelect} />
-            ))}
-          </ul>
+          <ClipRowView key={row.key} row={row} columns={layout.columns} total={total} dir={dir} picked={picked} onOpen={onOpen} onSelect={onSelect} />
         )
       )}
     </div>
@@ -209,18 +225,41 @@ function GroupHeader({ row, video: v, sticky }: { row: Extract<GridRow, { kind: 
   )
 }
 
-interface CellProps {
-  clip: Clip
-  pos: number
+interface RowProps {
+  row: Extract<GridRow, { kind: 'clips' }>
+  columns: number
   total: number
   dir: string
-  binary: boolean
-  selected: boolean
+  picked: ReadonlySet<number>
   onOpen: (clipId: number) => void
   onSelect: (clipId: number, on: boolean) => void
 }
 
-const ClipCell = memo(function ClipCell({ clip, pos, total, dir, binary, selected, onOpen, onSelect }: CellProps) {
+/** One row of cards; it loads its cells' thumbnail masks in one query. */
+const ClipRowView = memo(function ClipRowView({ row, columns, total, dir, picked, onOpen, onSelect }: RowProps) {
+  const masks = useClipThumbMasks(dir, row.ids)
+  const state = masks.data ? 'ready' : masks.isError ? 'error' : 'loading'
+  return (
+    <ul className="clip-row" style={{ top: row.top, height: row.height, gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
+      {row.clips.map((c, i) => (
+        <ClipCell key={c.id} clip={c} pos={row.first + i} total={total} selected={picked.has(c.id)} mask={masks.data?.[i]} maskState={state} onOpen={onOpen} onSelect={onSelect} />
+      ))}
+    </ul>
+  )
+})
+
+interface CellProps {
+  clip: Clip
+  pos: number
+  total: number
+  selected: boolean
+  mask: ThumbMask | undefined
+  maskState: 'loading' | 'error' | 'ready'
+  onOpen: (clipId: number) => void
+  onSelect: (clipId: number, on: boolean) => void
+}
+
+const ClipCell = memo(function ClipCell({ clip, pos, total, selected, mask, maskState, onOpen, onSelect }: CellProps) {
   return (
     <li className={`clip-cell${selected ? ' selected' : ''}`} aria-posinset={pos + 1} aria-setsize={total} data-testid="clip-cell" data-clip-id={clip.id}>
       <label className="clip-select" title={`Select ${clip.name}`}>
@@ -244,7 +283,7 @@ const ClipCell = memo(function ClipCell({ clip, pos, total, dir, binary, selecte
       >
         <span className="thumb-box">
           <img src={getApi().mediaUrl(clip.thumb)} alt="" decoding="async" data-testid="clip-thumb" />
-          <MaskOverlay dir={dir} clipId={clip.id} />
+          <MaskOverlay mask={mask} state={maskState} />
           <span className="thumb-flags">
             <FlagBadges flags={clip.flags} />
           </span>

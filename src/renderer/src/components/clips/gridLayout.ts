@@ -27,6 +27,8 @@ export interface ClipRow {
   /** Position of the row's first clip in `order`. */
   first: number
   clips: Clip[]
+  /** The row's clip ids, in order (the key of its thumbnail masks). */
+  ids: number[]
 }
 
 export type GridRow = GroupRow | ClipRow
@@ -70,7 +72,7 @@ export function layoutGrid(width: number, list: { groups: GroupOfClips[] } | { c
     for (let i = 0; i < clips.length; i += columns) {
       const part = clips.slice(i, i + columns)
       for (let k = 0; k < part.length; k++) rowIndex.push(rows.length)
-      rows.push({ kind: 'clips', key: `${keyPrefix}:${i}`, top, height: rowHeight, first: order.length, clips: part })
+      rows.push({ kind: 'clips', key: `${keyPrefix}:${i}`, top, height: rowHeight, first: order.length, clips: part, ids: part.map((c) => c.id) })
       order.push(...part)
       top += rowHeight + GAP
     }
