@@ -8,8 +8,9 @@ export const THUMB_MASK_MAX_WIDTH = 96
 export const THUMB_MASK_BATCH = 200
 
 /**
- * The current mask of a clip's thumbnail frame (its first, as `Clip.thumb`), scaled down: a
- * zlib-deflated label map in base64, as MaskPayload. `revision` null: the frame has no mask yet.
+ * The current mask of a clip's thumbnail frame (its first, as `Clip.thumb`), scaled down and coloured
+ * as the editor shows it: an RGBA PNG in base64 (transparent background). `revision` null: the frame
+ * has no mask yet; `png` null: no mask, or an empty one.
  */
 export const ClipThumbMask = z.object({
   clipId: z.number().int(),
@@ -17,8 +18,6 @@ export const ClipThumbMask = z.object({
   revision: z.number().int().nullable(),
   width: z.number().int(),
   height: z.number().int(),
-  data: z.string().nullable(),
-  /** The same mask coloured as the editor shows it (RGBA PNG, base64; transparent background), null when it is empty or absent. */
   png: z.string().nullable()
 })
 export type ClipThumbMask = z.infer<typeof ClipThumbMask>

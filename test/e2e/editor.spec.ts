@@ -226,7 +226,15 @@ test('paint, undo, redo, review and listen in the mask editor; every edit and th
 
   await test.step('restart the server (new port, new origin): every edit, status and the undo history are still there', async () => {
     await waitSaved(page)
-    await expect.poll(async () => (await api<{ data: string | null }>(page, 'history.get', { clipId })).body.data !== null).toBe(true)
+    // The history is saved 400 ms after the last edit: wait until the saved one holds both strokes on
+    // frame 2 (paint, eraser). Any saved history (an older one) would not do: stopping the server
+    // before the newest lands loses its last step, and the undo below would undo another stroke.
+    const frame2Steps = async (): Promise<number> => {
+      const { data } = (await api<{ data: string | null }>(page, 'history.get', { clipId })).body
+      const h = data ? (JSON.parse(data) as { undos: { kind: string; frameId?: number }[][] }) : { undos: [] }
+      return h.undos.filter((step) => step.some((p) => p.kind === 'mask' && p.frameId === frames[1].id)).length
+    }
+    await expect.poll(frame2Steps).toBe(2)
     await server.stop()
     loginUrl = await server.start(join(root, 'home'))
     session = []

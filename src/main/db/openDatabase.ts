@@ -134,6 +134,14 @@ export function inspectDatabase(file: string, opts: { requireFormat?: boolean } 
 export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   // Projects are inspected with their meta.format by ProjectService; bare databases (tests, tools) need only the tables.
   if (!opts.create) inspectDatabase(file, { requireFormat: false })
+  return openInspectedDatabase(file, opts)
+}
+
+/**
+ * openDatabase for a file the caller has just passed through inspectDatabase (ProjectService does,
+ * with the format marker, before it takes the lock): the check, a full quick_check, is not run twice.
+ */
+export function openInspectedDatabase(file: string, opts: OpenOptions = {}): Database {
   let db: Database
   try {
     db = new BetterSqlite3(file, { fileMustExist: !opts.create, readonly: Boolean(opts.readonly) })

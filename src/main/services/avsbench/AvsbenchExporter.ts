@@ -10,6 +10,7 @@ import { encodePng } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
+import { isDiskFull } from '../project/diskFull'
 import { tempBeside } from '../project/tempFolders'
 import { decodeImagesToFile, rawFramesFile, type DecodedFrames } from './decodeImages'
 import { EXPORT_SIZE as EXPORT_FRAME_SIZE, type BinaryClipInput, type BinaryClipOutput } from './encodeBinaryClip'
@@ -82,7 +83,6 @@ interface PlannedClip {
 
 const fsErrorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code
 
-/** Turns file-system failures into messages that name the destination and what to do. */
 /** The finished folder `tmp` appears at `out` in one rename; an old `out` is only removed after that. */
 export async function moveIntoPlace(tmp: string, out: string): Promise<void> {
   if (!existsSync(out)) return rename(tmp, out)
@@ -92,10 +92,11 @@ export async function moveIntoPlace(tmp: string, out: string): Promise<void> {
   await rm(old, { recursive: true, force: true })
 }
 
+/** Turns file-system failures into messages that name the destination and what to do. */
 export function explainFsError(err: unknown, out: string): Error {
   if (err instanceof ApiError) return err
   const code = fsErrorCode(err)
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(err)) {
     return new ApiError('disk_full', `Not enough disk space to export to ${out}; nothing was written there. Free some space or choose another disk.`)
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { CLIP_SECONDS, type ProjectSummary, type RecentProject, type Settings, type TaskType } from '../../../shared/domain'
-import { inspectDatabase, openDatabase, PROJECT_FORMAT } from '../../db/openDatabase'
+import { inspectDatabase, openDatabase, openInspectedDatabase, PROJECT_FORMAT } from '../../db/openDatabase'
 import { migrations } from '../../db/migrations'
 import { ProjectStore } from './ProjectStore'
 import { acquireLock, inUseError, lockHolder, processAlive } from './projectLock'
@@ -168,7 +168,7 @@ export class ProjectService {
     const release = acquireLock(dir, this.owner)
     let store: ProjectStore
     try {
-      store = new ProjectStore(openDatabase(file))
+      store = new ProjectStore(openInspectedDatabase(file))
       const marker = store.getMeta(IMPORTING_META)
       if (marker !== null && !importing) {
         store.close()
@@ -203,12 +203,12 @@ export class ProjectService {
       if (holder) throw inUseError(dir, holder)
       const release = acquireLock(dir, this.owner)
       try {
-        openDatabase(file).close()
+        openInspectedDatabase(file).close()
       } finally {
         release()
       }
     }
-    const store = new ProjectStore(openDatabase(file, { readonly: true }))
+    const store = new ProjectStore(openInspectedDatabase(file, { readonly: true }))
     const marker = store.getMeta(IMPORTING_META)
     if (marker !== null) {
       store.close()

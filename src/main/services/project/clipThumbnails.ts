@@ -1,7 +1,7 @@
 import { THUMB_MASK_BATCH, colourLabels, downscaleLabels, thumbMaskSize, type ClipThumbMask } from '../../../shared/clipThumbs'
 import { encodePng } from '../../image/png'
 import { ApiError } from '../../../shared/api'
-import { decodeMask, encodeMask } from './maskCodec'
+import { decodeMask } from './maskCodec'
 import type { ProjectStore } from './ProjectStore'
 
 interface ThumbFrameRow {
@@ -38,20 +38,20 @@ export function clipThumbMasks(store: ProjectStore, clipIds: number[]): ClipThum
   const byClip = new Map(rows.map((r) => [r.clip_id, r]))
   return clipIds.map((clipId) => {
     const r = byClip.get(clipId)
-    if (!r) return { clipId, frameId: null, revision: null, width: 0, height: 0, data: null, png: null }
+    if (!r) return { clipId, frameId: null, revision: null, width: 0, height: 0, png: null }
     const size = thumbMaskSize(r.width, r.height)
-    if (r.revision === null) return { clipId, frameId: r.frame_id, revision: null, ...size, data: null, png: null }
+    if (r.revision === null) return { clipId, frameId: r.frame_id, revision: null, ...size, png: null }
     const key = `${r.frame_id}:${r.revision}:${binary ? 'b' : 'c'}`
     const hit = byKey.get(key)
     if (hit) return { ...hit, clipId }
     const mask = store.latestMask(r.frame_id)
-    if (!mask) return { clipId, frameId: r.frame_id, revision: null, ...size, data: null, png: null }
+    if (!mask) return { clipId, frameId: r.frame_id, revision: null, ...size, png: null }
     const labels = decodeMask(mask.data, mask.width, mask.height)
     const t = thumbMaskSize(mask.width, mask.height)
     const small = downscaleLabels(labels, mask.width, mask.height, t.width, t.height)
     const rgba = colourLabels(small, binary)
     const png = rgba ? encodePng({ width: t.width, height: t.height, mode: 'RGBA', data: rgba }).toString('base64') : null
-    const thumb: ClipThumbMask = { clipId, frameId: r.frame_id, revision: mask.revision, ...t, data: encodeMask(small).toString('base64'), png }
+    const thumb: ClipThumbMask = { clipId, frameId: r.frame_id, revision: mask.revision, ...t, png }
     if (byKey.size >= CACHE_LIMIT) byKey.delete(byKey.keys().next().value as string)
     byKey.set(key, thumb)
     return thumb
