@@ -19,7 +19,7 @@ import signal
 import sys
 import tempfile
 import time
-from multiprocessing import Pool
+from multiprocessing import get_context
 
 import numpy as np
 import torch
@@ -63,7 +63,8 @@ def load_split(root, setting, split, size, workers=2, limit=None):
         return dict(frames=z["frames"], masks=z["masks"], logmel=z["logmel"], recs=recs)
     jobs = [(root, r, size) for r in recs]
     if workers > 1:
-        with Pool(workers) as p:
+        # forkserver, not fork: a fork of a process running torch's threads can deadlock in the child.
+        with get_context("forkserver").Pool(workers) as p:
             out = p.map(_load_clip, jobs, chunksize=16)
     else:
         out = [_load_clip(j) for j in jobs]

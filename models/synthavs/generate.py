@@ -21,7 +21,7 @@ import pickle
 import subprocess
 import sys
 import time
-from multiprocessing import Pool
+from multiprocessing import get_context
 
 import numpy as np
 import torch
@@ -203,7 +203,8 @@ def generate(out, seed=0, counts=None, workers=2, video=True, cache=None):
     t0 = time.time()
     recs = []
     if workers > 1:
-        with Pool(workers, initializer=_init, initargs=(cache,)) as pool:
+        # forkserver, not fork: a fork of a process running torch's threads can deadlock in the child.
+        with get_context("forkserver").Pool(workers, initializer=_init, initargs=(cache,)) as pool:
             for i, r in enumerate(pool.imap(_job, jobs, chunksize=4)):
                 recs.append(r)
                 if (i + 1) % 200 == 0:
