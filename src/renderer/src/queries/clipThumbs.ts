@@ -58,12 +58,9 @@ const toThumbMask = (m: ClipThumbMask): ThumbMask =>
   // A data: URL, not a Blob/object URL: no blob registry, nothing to revoke, no canvas per cell.
   ({ revision: m.revision, width: m.width, height: m.height, url: m.png ? `data:image/png;base64,${m.png}` : null })
 
-/** The key part naming a row's clips. */
-export const rowKey = (clipIds: readonly number[]): string => clipIds.join(',')
-
 const thumbMasksQuery = (dir: string, clipIds: readonly number[]) =>
   queryOptions({
-    queryKey: keys.clipThumbMasks(dir, rowKey(clipIds)),
+    queryKey: keys.clipThumbMasks(dir, clipIds.join(',')),
     queryFn: async (): Promise<ThumbMask[]> => (await Promise.all(clipIds.map((id) => batcher.load(id)))).map(toThumbMask),
     staleTime: Infinity
   })
@@ -80,13 +77,9 @@ export const useClipThumbMasks = (dir: string, clipIds: readonly number[]) => us
  * Loads the masks of rows the grid will show soon (ahead of the view in either direction) into
  * the query cache, batched into one call: a row then mounts with its masks, in the same commit,
  * instead of rendering twice (empty, then again when its masks arrive, several rows at once in
- * one long frame while scrolling). Rows whose masks are cached and fresh are not asked for.
+ * one long frame while scrolling). prefetchQuery asks only for rows not cached or invalidated, and
+ * joins a fetch already under way.
  */
 export function prefetchClipThumbMasks(client: QueryClient, dir: string, rows: Iterable<readonly number[]>): void {
-  for (const ids of rows) {
-    const q = thumbMasksQuery(dir, ids)
-    const state = client.getQueryState(q.queryKey)
-    if (state && (state.fetchStatus === 'fetching' || (state.status === 'success' && !state.isInvalidated))) continue
-    void client.prefetchQuery(q)
-  }
+  for (const ids of rows) void client.prefetchQuery(thumbMasksQuery(dir, ids))
 }

@@ -48,8 +48,6 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const layout = useMemo(() => (width > 0 ? layoutGrid(width, list) : null), [width, list])
   const layoutRef = useRef<GridLayout | null>(layout)
   layoutRef.current = layout
-  const dirRef = useRef(dir)
-  dirRef.current = dir
   const scrollerRef = useRef<HTMLElement | null>(null)
   const focusPos = useRef<number | null>(null)
   const client = useQueryClient()
@@ -73,14 +71,14 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
     const ahead = OVERSCAN + PREFETCH_VIEWS * v.height
     const [pa, pb] = l.order.length <= RENDER_ALL_UP_TO ? [0, 0] : visibleRows(l.rows, v.top - ahead, v.top + v.height + ahead)
     const pf = prefetched.current
-    if (pf.layout !== l || pf.dir !== dirRef.current || pf.a !== pa || pf.b !== pb) {
-      prefetched.current = { layout: l, dir: dirRef.current, a: pa, b: pb }
+    if (pf.layout !== l || pf.dir !== dir || pf.a !== pa || pf.b !== pb) {
+      prefetched.current = { layout: l, dir, a: pa, b: pb }
       const rows: number[][] = []
       for (let i = pa; i < pb; i++) {
         const row = l.rows[i]
         if (row.kind === 'clips') rows.push(row.ids)
       }
-      prefetchClipThumbMasks(client, dirRef.current, rows)
+      prefetchClipThumbMasks(client, dir, rows)
     }
     let g = -1
     if (v.top > 0) {
@@ -92,7 +90,7 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
         }
     }
     setStickyGroup(g)
-  }, [viewport, client])
+  }, [viewport, client, dir])
 
   useLayoutEffect(() => {
     const el = ref.current
