@@ -35,8 +35,11 @@ export const useSetInferenceSettings = () => {
   const qc = useQueryClient()
   return useMutation({
     mutationFn: (patch: Input<'model.setSettings'>) => call('model.setSettings', patch),
-    // Shown at once (a radio button follows the click); put back if the server refuses.
-    onMutate: (patch) => {
+    // Applied to the cache before the server answers (a fetch under way is dropped so it cannot put the old
+    // value back); put back if the server refuses. The dialog's radio also holds its click locally: this
+    // cache update reaches React a task later.
+    onMutate: async (patch) => {
+      await qc.cancelQueries({ queryKey: segmentKeys.settings() })
       const before = qc.getQueryData<InferenceSettings>(segmentKeys.settings())
       if (before) qc.setQueryData<InferenceSettings>(segmentKeys.settings(), { ...before, ...patch })
       return { before }

@@ -33,7 +33,11 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
   const save = useSetInferenceSettings()
   const add = useAddModel()
   const [path, setPath] = useState('')
+  // The provider just clicked, shown checked in the same event (React restores a controlled radio at
+  // once, before any query update lands) until the server has answered; then the settings query says.
+  const [picked, setPicked] = useState<ProviderChoice | null>(null)
   const current = settings.data
+  const shownProvider = picked ?? current?.provider
 
   const submitAdd = (e: FormEvent): void => {
     e.preventDefault()
@@ -61,9 +65,12 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                   type="radio"
                   name="provider"
                   value={id}
-                  checked={current?.provider === id}
+                  checked={shownProvider === id}
                   disabled={!current || !available}
-                  onChange={() => save.mutate({ provider: id })}
+                  onChange={() => {
+                    setPicked(id)
+                    save.mutate({ provider: id }, { onSettled: () => setPicked(null) })
+                  }}
                   data-testid={`provider-${id}`}
                 />{' '}
                 <strong>{PROVIDER_LABEL[id]}</strong>
