@@ -7,6 +7,8 @@ fi = round(fps)), their annotations at stride 4, and the log-mel of the sound th
 bench/realFootage.bench.ts muxes under them (its cached clips), plus the same frames with silence.
 
   /usr/bin/python3 -m models.realavs.davis_eval --checkpoint models/runs/isnet/best.pt
+  /usr/bin/python3 -m models.realavs.davis_eval --checkpoint models/runs/isnet-skip/best.pt --size 768 --gate 7 \
+      --feat-model models/data/isnet/isnet-feat-768x768-int8.onnx --data models/data/realavs768q
 """
 import argparse
 import glob
@@ -86,14 +88,18 @@ def main(argv=None):
     ap.add_argument("--real-dev", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "real-dev"))
     ap.add_argument("--clips", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "avs-real-footage", "clips"))
     ap.add_argument("--feat-model", default="models/data/isnet/isnet-feat-512x512.onnx")
+    ap.add_argument("--size", type=int, default=512, help="input size of --feat-model (masks at size / 4)")
+    ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
     a = ap.parse_args(argv)
     if not os.path.isdir(a.real_dev):
         print("skipped: ../shared/real-dev not found")
         return 0
     torch.set_num_threads(1)
-    build(a.real_dev, a.clips, a.data, a.feat_model)
+    build(a.real_dev, a.clips, a.data, a.feat_model, a.size, a.size // 4)
     ck = torch.load(a.checkpoint, map_location="cpu")
-    model = build_model(ck.get("cfg") or get_config("isnet"))
+    cfg = dict(ck.get("cfg") or get_config("isnet"))
+    cfg["output_gate"] = a.gate or cfg.get("output_gate", 0)
+    model = build_model(cfg)
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     print(json.dumps(run(model, a.data)))
 

@@ -111,10 +111,13 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--davis", default=None, help="folder with the davis_sound set (default: --data)")
     ap.add_argument("--val-data", default=None, help="folder with the val sets for the calibration (default: --data)")
+    ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     ck = torch.load(a.checkpoint, map_location="cpu")
-    model = build_model(ck.get("cfg") or get_config("isnet"))
+    cfg = dict(ck.get("cfg") or get_config("isnet"))
+    cfg["output_gate"] = a.gate or cfg.get("output_gate", 0)
+    model = build_model(cfg)
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     res = {}
     conf_test, j_test = [], []

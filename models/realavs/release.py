@@ -117,10 +117,15 @@ def main(argv=None):
     ap.add_argument("--training", default=None, help="JSON with the training record for the card")
     ap.add_argument("--parity-dir", default=None)
     ap.add_argument("--input-size", type=int, default=None, help="square input size (default: the training size)")
+    ap.add_argument("--int8", action="store_true", help="IS-Net's convolutions in int8 (quantize.py; calibrated on GCompris/SynthAVS images)")
+    ap.add_argument("--gate", type=int, default=0, help="output = IS-Net's saliency where the head's mask dilated by k x k says it sounds (SaliencyRefiner)")
     a = ap.parse_args(argv)
     import onnx
     torch.set_num_threads(1)
     model, cfg, ck = load_head(a.checkpoint)
+    if a.gate:
+        cfg["output_gate"] = a.gate
+        model.refine.gate = a.gate
     if a.input_size:
         cfg["input_size"] = [a.input_size, a.input_size]
     T = cfg["clip_frames"]
@@ -130,6 +135,10 @@ def main(argv=None):
         expected = export_head(model, cfg, hp)
         blob = isnet.read_medium(a.tgz)
         feat = isnet.feature_graph(isnet.to_fp32(onnx.load_from_string(blob)), H, W)
+        if a.int8:
+            from .quantize import quantize_feature_graph
+            assert H == W, "int8 calibration takes square inputs"
+            feat = quantize_feature_graph(feat, H)
         m = fp16_storage(merged(feat, hp))
         for k, v in enumerate((T, 3, H, W)):    # static shapes, as the app's contract says
             m.graph.input[0].type.tensor_type.shape.dim[k].dim_value = v
@@ -146,9 +155,12 @@ def main(argv=None):
             expected.numpy().astype("<f4").tofile(os.path.join(a.parity_dir, "expected.bin"))
     metrics = json.load(open(a.metrics)) if a.metrics else None
     n_head = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("bcl_"))
-    n_isnet = sum(int(np.prod(i.dims)) for i in feat.graph.initializer)
+    n_isnet = sum(int(np.prod(i.dims)) for i in feat.graph.initializer if i.data_type in (1, 3, 10))   # float / int8 / fp16 weights
     arch = dict(cfg)
-    arch.update(visual_encoder="IS-Net (DIS) medium, frozen, truncated after its stride-4 decoder stage", head="CCFormer")
+    arch.update(visual_encoder="IS-Net (DIS) medium, frozen, truncated after its stride-4 decoder stage"
+                + (", convolutions in int8 (QDQ, calibrated; models/realavs/quantize.py)" if a.int8 else ""), head="CCFormer")
+    if a.gate:
+        arch["output"] = f"IS-Net's side-2 saliency logit gated by the head's mask dilated {a.gate}x{a.gate}: min(sal, maxpool(head))"
     card = {
         "format": "avs-onnx/1", "name": a.name, "version": a.version, "task": "binary", "clip_frames": T,
         "input_size": [H, W], "mean": isnet.MEAN, "std": isnet.STD, "classes": ["sounding-object"],
