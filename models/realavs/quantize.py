@@ -12,7 +12,7 @@ rewritten with the ``onnx`` package alone:
   first conv's output): uint8, asymmetric, from its calibrated min/max; a MaxPool of a quantized
   tensor keeps its input's parameters (max pooling commutes with a monotone quantizer, so
   onnxruntime runs it in uint8 too);
-- weights: int8, symmetric, per output channel; biases: int32 at scale s_x * s_w, as
+- weights: int8 limited to +-63 (WEIGHT_MAX), symmetric, per output channel; biases: int32 at scale s_x * s_w, as
   QLinearConv takes them.
 The graph's outputs (the features the head reads) are the dequantized values the next layers see.
 
@@ -33,6 +33,11 @@ from collections import defaultdict
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Weights use 7 bits of the int8 range ("reduce_range"): x86 CPUs without VNNI (AVX2-only, e.g. AMD
+# Zen 2/3) multiply uint8 x int8 pairs with vpmaddubsw, whose int16 pair sums saturate for
+# 255 * 127 * 2; with |w| <= 63 they cannot (255 * 63 * 2 = 32130), so the model gives the same
+# masks on every x86 CPU. VNNI/AMX CPUs run it at the same speed.
+WEIGHT_MAX = 63
 ROOT = os.path.join(HERE, "..", "..")
 
 
@@ -148,8 +153,8 @@ def quantize(model, ranges, how="mean"):
         if xs is None or len(relu) != 1 or not (relu[0].output[0].endswith("_f") and relu[0].output[0][:-2] in params):
             continue
         W = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
-        sw = np.maximum(np.abs(W).reshape(W.shape[0], -1).max(1), 1e-12) / 127.0
-        Wq = np.clip(np.round(W / sw[:, None, None, None]), -127, 127).astype(np.int8)
+        sw = np.maximum(np.abs(W).reshape(W.shape[0], -1).max(1), 1e-12) / WEIGHT_MAX
+        Wq = np.clip(np.round(W / sw[:, None, None, None]), -WEIGHT_MAX, WEIGHT_MAX).astype(np.int8)
         base = n.name or n.output[0]
         new_inits += [numpy_helper.from_array(Wq, base + "_Wq"), numpy_helper.from_array(sw.astype(np.float32), base + "_Ws"),
                       numpy_helper.from_array(np.zeros(W.shape[0], np.int8), base + "_Wz")]

@@ -89,7 +89,7 @@ def _simulate(m, x):
     return env[m.graph.output[0].name].numpy()
 
 
-def test_quantize_writes_int8_weights_int32_biases_and_qdq_pairs_that_onnx_accepts_and_stay_close_to_fp32():
+def test_quantize_writes_7bit_int8_weights_int32_biases_and_qdq_pairs_that_onnx_accepts_and_stay_close_to_fp32():
     x = (RNG.integers(0, 256, (1, 3, 8, 8)).astype(np.float32) - 128) / 256
     x[0, 0, 0, :2] = -0.5, 127 / 256      # black and white are in the picture
     ranges, want = _ranges(x)
@@ -98,9 +98,12 @@ def test_quantize_writes_int8_weights_int32_biases_and_qdq_pairs_that_onnx_accep
     ini = _inits(m)
     assert ini["conv1_Wq"].dtype == np.int8 and ini["conv2_Wq"].dtype == np.int8
     assert ini["conv1_Bq"].dtype == np.int32
-    # per output channel, symmetric: the largest |w| of each channel maps to 127
-    assert np.allclose(ini["conv1_Ws"], np.abs(W1).reshape(4, -1).max(1) / 127, rtol=1e-6)
-    assert np.abs(ini["conv1_Wq"]).reshape(4, -1).max(1).tolist() == [127] * 4
+    # per output channel, symmetric, 7 bits: the largest |w| of each channel maps to 63, so a uint8 x int8
+    # pair sum (vpmaddubsw on AVX2 CPUs without VNNI) stays inside int16
+    assert np.allclose(ini["conv1_Ws"], np.abs(W1).reshape(4, -1).max(1) / 63, rtol=1e-6)
+    assert np.abs(ini["conv1_Wq"]).reshape(4, -1).max(1).tolist() == [63] * 4
+    for k in ("conv1_Wq", "conv2_Wq"):
+        assert 255 * int(np.abs(ini[k]).max()) * 2 <= 32767
     # bias scale = input scale x weight scale (what QLinearConv takes)
     assert np.allclose(ini["conv1_Bs"], ini["input_scale"] * ini["conv1_Ws"], rtol=1e-6)
     # the image's quantizer: 256 grey levels of (x - 128) / 256 are exact in uint8
@@ -111,10 +114,10 @@ def test_quantize_writes_int8_weights_int32_biases_and_qdq_pairs_that_onnx_accep
         assert prod[conv.input[0]].op_type == "DequantizeLinear"
         assert prod[conv.input[1]].op_type == "DequantizeLinear"
     assert prod["feat"].op_type == "DequantizeLinear" and prod["a"].op_type == "DequantizeLinear"
-    # numerically the int8 graph stays within a few quantization steps of fp32
+    # numerically the int8 graph stays close to fp32: within 5 % of the output's range (7-bit weights
+    # over 27 and 72 products; a wrong bias or weight scale is off by far more)
     got = _simulate(m, x)
-    step = float(ini["feat_scale"])
-    assert np.abs(got - want).max() < 4 * step, (np.abs(got - want).max(), step)
+    assert np.abs(got - want).max() < 0.05 * want.max(), (np.abs(got - want).max(), want.max())
     assert np.abs(got - want).max() > 0      # it did quantize
 
 
