@@ -98,7 +98,7 @@ def calibrate(model, frames_u8, n, size, names):
 
 def quantize(model, ranges, how="mean"):
     """Rewrites the model in place to QDQ int8 (see the module's doc) and returns it."""
-    from onnx import helper, numpy_helper, TensorProto
+    from onnx import helper, numpy_helper
     g = model.graph
     q = plan(model)
     pick = (lambda v: float(np.max(v))) if how == "max" else (lambda v: float(np.mean(v)))
@@ -117,7 +117,7 @@ def quantize(model, ranges, how="mean"):
             params[name] = params[kind[1]]
     inits = {i.name: i for i in g.initializer}
     prod, _ = _maps(g)
-    new_inits, out_nodes = [], []
+    new_inits = []
     qdq_after = defaultdict(list)     # producer node id -> [Q, DQ] to insert after it
     graph_inputs = {i.name for i in g.input}
     head = []                          # Q/DQ of graph inputs go first
