@@ -5,6 +5,7 @@
 // FRAMES.u8: N×H×W×3 uint8 RGB; pixels go in as (x − 128) / 256 (IS-Net's normalisation).
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
+import { isnetInput } from './isnetInput'
 
 async function main(): Promise<void> {
   const [model, framesFile, nStr, sStr, out] = process.argv.slice(2)
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const x = new Float32Array(3 * H * W)
   for (let i = 0; i < N; i++) {
     readSync(fin, u8, 0, frame, i * frame)
-    for (let c = 0; c < 3; c++) for (let p = 0; p < H * W; p++) x[c * H * W + p] = (u8[p * 3 + c] - 128) / 256
+    isnetInput(u8, x, 1, H, W)
     const res = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, H, W]) })
     for (const [name, t] of Object.entries(res)) {
       const d = t.data as Float32Array

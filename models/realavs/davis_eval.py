@@ -21,10 +21,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..ccformer.config import get_config
-from ..ccformer.model import build_model
 from ..synthavs.audio import log_mel_examples
 from .build import T, features, load_set
+from .release import load_head
 from .train_head import Sets, evaluate
 
 SEQS = ["blackswan", "bmx-trees", "breakdance", "camel", "car-roundabout", "dance-twirl", "goat", "kite-surf",
@@ -96,11 +95,7 @@ def main(argv=None):
         return 0
     torch.set_num_threads(1)
     build(a.real_dev, a.clips, a.data, a.feat_model, a.size, a.size // 4)
-    ck = torch.load(a.checkpoint, map_location="cpu")
-    cfg = dict(ck.get("cfg") or get_config("isnet"))
-    cfg["output_gate"] = a.gate or cfg.get("output_gate", 0)
-    model = build_model(cfg)
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    model, _, _ = load_head(a.checkpoint, a.gate)
     print(json.dumps(run(model, a.data)))
 
 

@@ -21,9 +21,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ..ccformer.config import get_config
 from ..ccformer.metrics import eval_fmeasure, mask_iou
-from ..ccformer.model import build_model
+from .release import load_head
 from .train_head import Sets, derangement
 
 
@@ -114,11 +113,7 @@ def main(argv=None):
     ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    ck = torch.load(a.checkpoint, map_location="cpu")
-    cfg = dict(ck.get("cfg") or get_config("isnet"))
-    cfg["output_gate"] = a.gate or cfg.get("output_gate", 0)
-    model = build_model(cfg)
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    model, _, _ = load_head(a.checkpoint, a.gate)
     res = {}
     conf_test, j_test = [], []
     for name, label in (("s4_test", "S4-like"), ("ms3_test", "MS3-like")):

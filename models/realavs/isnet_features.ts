@@ -6,6 +6,7 @@
 // A file name ending in .f16 is written as IEEE half floats (round to nearest even), else float32.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
+import { isnetInput } from './isnetInput'
 
 const f32 = new Float32Array(1)
 const u32 = new Uint32Array(f32.buffer)
@@ -59,11 +60,7 @@ async function main(): Promise<void> {
     const n = Math.min(B, N - i)
     u8.fill(0)
     readSync(fin, u8, 0, n * frame, i * frame)
-    for (let b = 0; b < B; b++)
-      for (let c = 0; c < 3; c++) {
-        const o = (b * 3 + c) * H * W
-        for (let p = 0; p < H * W; p++) x[o + p] = (u8[b * frame + p * 3 + c] - 128) / 256
-      }
+    isnetInput(u8, x, B, H, W)
     const res = await session.run({ [inputName]: new ort.Tensor('float32', x, [B, 3, H, W]) })
     outs.forEach(([name], k) => {
       const t = res[name]

@@ -116,16 +116,42 @@ def quantize(model, ranges, how="mean"):
         if isinstance(kind, tuple):
             params[name] = params[kind[1]]
     inits = {i.name: i for i in g.initializer}
-    prod, _ = _maps(g)
-    new_inits = []
-    qdq_after = defaultdict(list)     # producer node id -> [Q, DQ] to insert after it
+    prod, cons = _maps(g)
+    before, after = defaultdict(list), defaultdict(list)   # node id -> nodes to insert before / after it
+    # Weights and biases of the convs that read a quantized tensor and write one through their ReLU
+    # (decided on the original names, before the Q/DQ pairs below rename the producers' outputs).
+    w_inits = []
+    for n in g.node:
+        if n.op_type != "Conv":
+            continue
+        xs = params.get(n.input[0])
+        relu = [c for c in cons.get(n.output[0], []) if c.op_type == "Relu"]
+        if xs is None or len(relu) != 1 or q.get(relu[0].output[0]) != "relu":
+            continue
+        W = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
+        sw = np.maximum(np.abs(W).reshape(W.shape[0], -1).max(1), 1e-12) / WEIGHT_MAX
+        Wq = np.clip(np.round(W / sw[:, None, None, None]), -WEIGHT_MAX, WEIGHT_MAX).astype(np.int8)
+        base = n.name or n.output[0]
+        w_inits += [numpy_helper.from_array(Wq, base + "_Wq"), numpy_helper.from_array(sw.astype(np.float32), base + "_Ws"),
+                    numpy_helper.from_array(np.zeros(W.shape[0], np.int8), base + "_Wz")]
+        before[id(n)].append(helper.make_node("DequantizeLinear", [base + "_Wq", base + "_Ws", base + "_Wz"], [base + "_W"], axis=0, name=base + "_WDQ"))
+        n.input[1] = base + "_W"
+        if len(n.input) > 2 and n.input[2]:
+            b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
+            sb = xs[0] * sw.astype(np.float64)
+            bq = np.round(b / sb).astype(np.int32)
+            w_inits += [numpy_helper.from_array(bq, base + "_Bq"), numpy_helper.from_array(sb.astype(np.float32), base + "_Bs"),
+                        numpy_helper.from_array(np.zeros(W.shape[0], np.int32), base + "_Bz")]
+            before[id(n)].append(helper.make_node("DequantizeLinear", [base + "_Bq", base + "_Bs", base + "_Bz"], [base + "_B"], axis=0, name=base + "_BDQ"))
+            n.input[2] = base + "_B"
+    # Activations: the producer now writes <name>_f, a Q -> DQ pair gives <name> back to its readers.
+    a_inits = []
     graph_inputs = {i.name for i in g.input}
     head = []                          # Q/DQ of graph inputs go first
-    for name, (s, zp) in list(params.items()):
-        f = name + "_f"
+    for name, (s, zp) in params.items():
         sn, zn = name + "_scale", name + "_zp"
-        new_inits += [numpy_helper.from_array(np.array(s, np.float32), sn), numpy_helper.from_array(np.array(zp, np.uint8), zn)]
-        nodes = [helper.make_node("QuantizeLinear", [f, sn, zn], [name + "_q"], name=name + "_Q"),
+        a_inits += [numpy_helper.from_array(np.array(s, np.float32), sn), numpy_helper.from_array(np.array(zp, np.uint8), zn)]
+        nodes = [helper.make_node("QuantizeLinear", [name + "_f", sn, zn], [name + "_q"], name=name + "_Q"),
                  helper.make_node("DequantizeLinear", [name + "_q", sn, zn], [name], name=name + "_DQ")]
         if name in graph_inputs:
             # the graph input keeps its name: consumers read the dequantized copy
@@ -136,50 +162,21 @@ def quantize(model, ranges, how="mean"):
                     if x == name:
                         n.input[k] = name + "_dq"
             head += nodes
-            params[name + "_dq"] = (s, zp)
             continue
         p = prod[name]
         for k, x in enumerate(p.output):
             if x == name:
-                p.output[k] = f
-        qdq_after[id(p)] += nodes
-    # weights and biases of the convs that read a quantized tensor and write one through their ReLU
-    _, cons = _maps(g)
-    for n in g.node:
-        if n.op_type != "Conv":
-            continue
-        xs = params.get(n.input[0])
-        relu = [c for c in cons.get(n.output[0], []) if c.op_type == "Relu"]
-        if xs is None or len(relu) != 1 or not (relu[0].output[0].endswith("_f") and relu[0].output[0][:-2] in params):
-            continue
-        W = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
-        sw = np.maximum(np.abs(W).reshape(W.shape[0], -1).max(1), 1e-12) / WEIGHT_MAX
-        Wq = np.clip(np.round(W / sw[:, None, None, None]), -WEIGHT_MAX, WEIGHT_MAX).astype(np.int8)
-        base = n.name or n.output[0]
-        new_inits += [numpy_helper.from_array(Wq, base + "_Wq"), numpy_helper.from_array(sw.astype(np.float32), base + "_Ws"),
-                      numpy_helper.from_array(np.zeros(W.shape[0], np.int8), base + "_Wz")]
-        pre = [helper.make_node("DequantizeLinear", [base + "_Wq", base + "_Ws", base + "_Wz"], [base + "_W"], axis=0, name=base + "_WDQ")]
-        n.input[1] = base + "_W"
-        if len(n.input) > 2 and n.input[2]:
-            b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
-            sb = xs[0] * sw.astype(np.float64)
-            bq = np.round(b / sb).astype(np.int32)
-            new_inits += [numpy_helper.from_array(bq, base + "_Bq"), numpy_helper.from_array(sb.astype(np.float32), base + "_Bs"),
-                          numpy_helper.from_array(np.zeros(W.shape[0], np.int32), base + "_Bz")]
-            pre.append(helper.make_node("DequantizeLinear", [base + "_Bq", base + "_Bs", base + "_Bz"], [base + "_B"], axis=0, name=base + "_BDQ"))
-            n.input[2] = base + "_B"
-        qdq_after.setdefault(("pre", id(n)), []).extend(pre)
+                p.output[k] = name + "_f"
+        after[id(p)] += nodes
     nodes = list(head)
     for n in g.node:
-        nodes += qdq_after.get(("pre", id(n)), [])
-        nodes.append(n)
-        nodes += qdq_after.get(id(n), [])
+        nodes += before[id(n)] + [n] + after[id(n)]
     del g.node[:]
     g.node.extend(nodes)
     used = {i for n in g.node for i in n.input}
     keep = [i for i in g.initializer if i.name in used]
     del g.initializer[:]
-    g.initializer.extend(keep + new_inits)
+    g.initializer.extend(keep + a_inits + w_inits)
     return model
 
 

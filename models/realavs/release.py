@@ -30,9 +30,13 @@ AGPL_NOTE = ("IS-Net weights (DIS, xuebinqin/DIS; Apache-2.0 by the DIS authors,
              "AGPL-3.0-or-later like the app")
 
 
-def load_head(path):
+def load_head(path, gate=0):
+    """The head of a checkpoint in eval mode, its config and the checkpoint; ``gate`` k > 0 sets the
+    output gate (SaliencyRefiner, config ``output_gate``), which has no parameters."""
     ck = torch.load(path, map_location="cpu")
-    cfg = ck.get("cfg") or get_config("isnet")
+    cfg = dict(ck.get("cfg") or get_config("isnet"))
+    if gate:
+        cfg["output_gate"] = gate
     model = build_model(cfg)
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     return model.eval(), cfg, ck
@@ -122,10 +126,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import onnx
     torch.set_num_threads(1)
-    model, cfg, ck = load_head(a.checkpoint)
-    if a.gate:
-        cfg["output_gate"] = a.gate
-        model.refine.gate = a.gate
+    model, cfg, ck = load_head(a.checkpoint, a.gate)
     if a.input_size:
         cfg["input_size"] = [a.input_size, a.input_size]
     T = cfg["clip_frames"]
