@@ -7,8 +7,8 @@ fi = round(fps)), their annotations at stride 4, and the log-mel of the sound th
 bench/realFootage.bench.ts muxes under them (its cached clips), plus the same frames with silence.
 
   /usr/bin/python3 -m models.realavs.davis_eval --checkpoint models/runs/isnet/best.pt
-  /usr/bin/python3 -m models.realavs.davis_eval --checkpoint models/runs/isnet-skip/best.pt --size 768 --gate 7 \
-      --feat-model models/data/isnet/isnet-feat-768x768-int8.onnx --data models/data/realavs768q
+  /usr/bin/python3 -m models.realavs.davis_eval --checkpoint models/runs/isnet-skip/best.pt --size 896 --gate 7 \
+      --feat-model models/data/isnet/isnet-feat-896x896-int8.onnx --data models/data/realavs896q
 """
 import argparse
 import glob

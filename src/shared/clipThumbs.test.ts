@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import { downscaleLabels, thumbMaskSize } from './clipThumbs'
+import { AVSS_CLASSES, AVSS_PALETTE } from './avsClasses'
+import { BINARY_MASK_COLOR, THUMB_MASK_ALPHA, downscaleLabels, thumbMaskSize, thumbPalette } from './clipThumbs'
 
 test('thumbMaskSize keeps the aspect and never grows a mask', () => {
   expect(thumbMaskSize(1920, 1080)).toEqual({ width: 96, height: 54 })
@@ -40,4 +41,19 @@ test('downscaleLabels samples large blocks (a 1080p mask) and still finds a larg
   expect(painted).toBe(48 * 27)
   expect(out[53 * 96]).toBe(1)
   expect(out[0]).toBe(0)
+})
+
+test('thumbPalette: entry v is label v in the editor colour at the overlay opacity, 0 transparent, no more entries than the largest label', () => {
+  expect(thumbPalette(new Uint8Array([0, 0, 0]), true)).toBeNull()
+  const bin = thumbPalette(new Uint8Array([0, 1, 1]), true)!
+  expect([...bin.palette]).toEqual([0, 0, 0, ...BINARY_MASK_COLOR])
+  expect([...bin.alpha]).toEqual([0, THUMB_MASK_ALPHA])
+  // AVSS: the class colours of the AVSBench palette; a label past the classes shows magenta.
+  const avss = thumbPalette(new Uint8Array([3, 0, 1, AVSS_CLASSES.length]), false)!
+  expect(avss.palette.length).toBe((AVSS_CLASSES.length + 1) * 3)
+  expect([...avss.palette.subarray(3, 6)]).toEqual([...AVSS_PALETTE.subarray(3, 6)])
+  expect([...avss.palette.subarray(9, 12)]).toEqual([...AVSS_PALETTE.subarray(9, 12)])
+  expect([...avss.palette.subarray(AVSS_CLASSES.length * 3)]).toEqual([255, 0, 255])
+  expect(avss.alpha[0]).toBe(0)
+  expect(avss.alpha.subarray(1).every((a) => a === THUMB_MASK_ALPHA)).toBe(true)
 })

@@ -9,7 +9,7 @@ export const THUMB_MASK_BATCH = 200
 
 /**
  * The current mask of a clip's thumbnail frame (its first, as `Clip.thumb`), scaled down and coloured
- * as the editor shows it: an RGBA PNG in base64 (transparent background). `revision` null: the frame
+ * as the editor shows it: a palette PNG in base64 (label v = entry v, 0 transparent). `revision` null: the frame
  * has no mask yet; `png` null: no mask, or an empty one.
  */
 export const ClipThumbMask = z.object({
@@ -27,21 +27,30 @@ export const BINARY_MASK_COLOR: readonly [number, number, number] = [255, 64, 16
 /** The editor's overlay opacity (0.55), baked into the thumbnail's pixels. */
 export const THUMB_MASK_ALPHA = 140
 
-/** RGBA pixels of a label map in the editor's colours at the overlay's opacity; null when no pixel is labelled. */
-export function colourLabels(labels: Uint8Array, binary: boolean): Uint8Array | null {
-  const out = new Uint8Array(labels.length * 4)
-  let any = false
-  for (let i = 0; i < labels.length; i++) {
-    const v = labels[i]
-    if (v === 0) continue
-    any = true
-    const [r, g, b] = binary && v === 1 ? BINARY_MASK_COLOR : v < AVSS_CLASSES.length ? [AVSS_PALETTE[v * 3], AVSS_PALETTE[v * 3 + 1], AVSS_PALETTE[v * 3 + 2]] : [255, 0, 255]
-    out[i * 4] = r
-    out[i * 4 + 1] = g
-    out[i * 4 + 2] = b
-    out[i * 4 + 3] = THUMB_MASK_ALPHA
+/** The editor's colour of label `v` (1 = sounding object in binary projects). */
+function labelColour(v: number, binary: boolean): readonly [number, number, number] {
+  if (binary && v === 1) return BINARY_MASK_COLOR
+  if (v < AVSS_CLASSES.length) return [AVSS_PALETTE[v * 3], AVSS_PALETTE[v * 3 + 1], AVSS_PALETTE[v * 3 + 2]]
+  return [255, 0, 255]
+}
+
+/**
+ * The thumbnail's palette for a label map: entry v is label v in the editor's colours at the
+ * overlay's opacity, entry 0 transparent, as many entries as the largest label needs (a binary
+ * mask: 2). The label map is then the PNG's pixels as they are (mode P): a quarter of RGBA's bytes
+ * to compress and send, nothing to colour. Null when no pixel is labelled.
+ */
+export function thumbPalette(labels: Uint8Array, binary: boolean): { palette: Uint8Array; alpha: Uint8Array } | null {
+  let max = 0
+  for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i]
+  if (max === 0) return null
+  const palette = new Uint8Array((max + 1) * 3)
+  const alpha = new Uint8Array(max + 1)
+  for (let v = 1; v <= max; v++) {
+    palette.set(labelColour(v, binary), v * 3)
+    alpha[v] = THUMB_MASK_ALPHA
   }
-  return any ? out : null
+  return { palette, alpha }
 }
 
 /** The thumbnail size of a w×h mask: at most `maxWidth` wide, aspect kept, at least 1×1. */

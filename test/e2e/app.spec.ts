@@ -82,11 +82,21 @@ test.afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true })
 })
 
-/** Waits until an <img> has really loaded (a broken image has naturalWidth 0). */
-async function expectImageLoaded(img: Locator): Promise<void> {
-  await expect
-    .poll(() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth), { timeout: 10_000 })
-    .toBeGreaterThan(0)
+/** The element's background image (a clip thumbnail) loads: its URL gives a decodable image. */
+async function expectBackgroundLoaded(el: Locator): Promise<void> {
+  const width = await el.evaluate((e) => {
+    // The test's tsconfig has no DOM types: the few browser APIs used, typed here.
+    const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundImage: string }; Image: new () => { naturalWidth: number; src: string; onload: () => void; onerror: () => void } }
+    const m = /^url\("(.*)"\)$/.exec(g.getComputedStyle(e).backgroundImage)
+    if (!m) return 0
+    return new Promise<number>((done) => {
+      const img = new g.Image()
+      img.onload = () => done(img.naturalWidth)
+      img.onerror = () => done(0)
+      img.src = m[1]
+    })
+  })
+  expect(width).toBeGreaterThan(0)
 }
 
 interface AudioState {
@@ -167,7 +177,7 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await expect(result).toContainText('2 clips')
     await expect(page.getByTestId('clip-card')).toHaveCount(2)
     await expect(page.getByTestId('project-counts')).toHaveText('1 video · 2 clips · 10 frames')
-    for (const thumb of await page.getByTestId('clip-thumb').all()) await expectImageLoaded(thumb)
+    for (const thumb of await page.getByTestId('clip-thumb').all()) await expectBackgroundLoaded(thumb)
   })
 
   await test.step('drop a video file (no audio) on the drop zone: it is uploaded, imported and flagged', async () => {

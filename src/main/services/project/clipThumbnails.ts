@@ -1,4 +1,4 @@
-import { THUMB_MASK_BATCH, colourLabels, downscaleLabels, thumbMaskSize, type ClipThumbMask } from '../../../shared/clipThumbs'
+import { THUMB_MASK_BATCH, downscaleLabels, thumbPalette, thumbMaskSize, type ClipThumbMask } from '../../../shared/clipThumbs'
 import { encodePng } from '../../image/png'
 import { ApiError } from '../../../shared/api'
 import { decodeMask } from './maskCodec'
@@ -19,7 +19,7 @@ const CACHE_LIMIT = 5000
 /**
  * `clip.thumbMasks`: the current mask (newest revision, any source) of each clip's first frame, the
  * frame `Clip.thumb` shows, scaled down to thumbnail size. One query for the batch; a mask is
- * decoded, scaled and coloured (an RGBA PNG the grid shows as it is) once per revision.
+ * decoded, scaled and encoded (a palette PNG in the editor's colours, shown as it is) once per revision.
  */
 export function clipThumbMasks(store: ProjectStore, clipIds: number[]): ClipThumbMask[] {
   const binary = store.task !== 'avss'
@@ -49,8 +49,8 @@ export function clipThumbMasks(store: ProjectStore, clipIds: number[]): ClipThum
     const labels = decodeMask(mask.data, mask.width, mask.height)
     const t = thumbMaskSize(mask.width, mask.height)
     const small = downscaleLabels(labels, mask.width, mask.height, t.width, t.height)
-    const rgba = colourLabels(small, binary)
-    const png = rgba ? encodePng({ width: t.width, height: t.height, mode: 'RGBA', data: rgba }).toString('base64') : null
+    const pal = thumbPalette(small, binary)
+    const png = pal ? encodePng({ width: t.width, height: t.height, mode: 'P', data: small, palette: pal.palette, paletteAlpha: pal.alpha }).toString('base64') : null
     const thumb: ClipThumbMask = { clipId, frameId: r.frame_id, revision: mask.revision, ...t, png }
     if (byKey.size >= CACHE_LIMIT) byKey.delete(byKey.keys().next().value as string)
     byKey.set(key, thumb)

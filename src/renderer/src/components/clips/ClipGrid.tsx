@@ -5,15 +5,15 @@ import { getApi } from '../../apiClient'
 import { prefetchClipThumbMasks, useClipThumbMasks, type ThumbMask } from '../../queries/clipThumbs'
 import { formatClock, formatSeconds, plural } from '../../format'
 import { FlagBadges, StatusBadge } from '../Badges'
-import { layoutGrid, visibleRows, type GridLayout, type GridRow, type GroupOfClips } from './gridLayout'
+import { assignSlots, layoutGrid, visibleRows, type GridLayout, type GridRow, type GroupOfClips } from './gridLayout'
 import { MaskOverlay } from './MaskOverlay'
 
 /** Pixels rendered above and below the visible part, so a scroll step rarely mounts a row late. */
 const OVERSCAN = 480
 /** Up to this many clips every row is rendered (a small DOM anyway; find-in-page and tab order see all). */
 const RENDER_ALL_UP_TO = 100
-/** Thumbnail masks are loaded this many view heights beyond the rendered rows, either way, so rows mount with their masks. */
-const PREFETCH_VIEWS = 2
+/** Thumbnail masks are loaded up to this many view heights beyond the rendered rows, either way (at least one), so rows mount with their masks. */
+const PREFETCH_VIEWS = 3
 
 /** The nearest scrolling ancestor (the project view), or null for the window. */
 function scrollParent(el: HTMLElement): HTMLElement | null {
@@ -52,6 +52,12 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const focusPos = useRef<number | null>(null)
   const client = useQueryClient()
   // The rows whose masks were last asked for ahead of the view (indexes into `layout`).
+  // Which slot each rendered clip row has (assignSlots), from the last render.
+  const slots = useRef<Map<string, number>>(new Map())
+  // The clip whose card or checkbox has the keyboard focus: its row stays rendered (and its cells
+  // are not reused for other clips) while it is scrolled away, and focus follows it when the layout changes.
+  const focusedClip = useRef<number | null>(null)
+  const posOf = useMemo(() => new Map(layout?.order.map((c, i) => [c.id, i]) ?? []), [layout])
   const prefetched = useRef<{ layout: GridLayout | null; dir: string; a: number; b: number }>({ layout: null, dir, a: 0, b: 0 })
 
   const viewport = useCallback((): { top: number; height: number } => {
@@ -68,17 +74,23 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
     const v = viewport()
     const [a, b] = l.order.length <= RENDER_ALL_UP_TO ? [0, l.rows.length] : visibleRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN)
     setRange((prev) => (prev[0] === a && prev[1] === b ? prev : [a, b]))
-    const ahead = OVERSCAN + PREFETCH_VIEWS * v.height
-    const [pa, pb] = l.order.length <= RENDER_ALL_UP_TO ? [0, 0] : visibleRows(l.rows, v.top - ahead, v.top + v.height + ahead)
-    const pf = prefetched.current
-    if (pf.layout !== l || pf.dir !== dir || pf.a !== pa || pf.b !== pb) {
-      prefetched.current = { layout: l, dir, a: pa, b: pb }
-      const rows: number[][] = []
-      for (let i = pa; i < pb; i++) {
-        const row = l.rows[i]
-        if (row.kind === 'clips') rows.push(row.ids)
+    // Masks ahead of the view, in either direction: asked for only when the rendered rows come
+    // within one view of the rows already asked for, then PREFETCH_VIEWS views beyond them in one
+    // call, so that scrolling costs one request every couple of views, not a lookup every frame.
+    if (l.order.length > RENDER_ALL_UP_TO) {
+      const pf = prefetched.current
+      const [na, nb] = visibleRows(l.rows, v.top - OVERSCAN - v.height, v.top + v.height + OVERSCAN + v.height)
+      if (pf.layout !== l || pf.dir !== dir || na < pf.a || nb > pf.b) {
+        const ahead = OVERSCAN + PREFETCH_VIEWS * v.height
+        const [pa, pb] = visibleRows(l.rows, v.top - ahead, v.top + v.height + ahead)
+        prefetched.current = { layout: l, dir, a: pa, b: pb }
+        const rows: number[][] = []
+        for (let i = pa; i < pb; i++) {
+          const row = l.rows[i]
+          if (row.kind === 'clips') rows.push(row.ids)
+        }
+        prefetchClipThumbMasks(client, dir, rows)
       }
-      prefetchClipThumbMasks(client, dir, rows)
     }
     let g = -1
     if (v.top > 0) {
@@ -122,6 +134,21 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
     focusPos.current = null
     card.focus({ preventScroll: true })
   })
+
+  // A new layout (filter, sort, columns, new data) may show another clip in the focused cell: the
+  // focus goes to the focused clip's card, or leaves the grid when that clip is no longer listed.
+  useLayoutEffect(() => {
+    const id = focusedClip.current
+    const active = document.activeElement as HTMLElement | null
+    if (id === null || !active || !ref.current?.contains(active)) return
+    if (active.closest('[data-testid="clip-cell"]')?.getAttribute('data-clip-id') === String(id)) return
+    const card = ref.current.querySelector<HTMLElement>(`[data-testid="clip-card"][data-clip-id="${id}"]`)
+    if (card) card.focus({ preventScroll: true })
+    else {
+      focusedClip.current = null
+      active.blur()
+    }
+  }, [layout])
 
   const moveFocus = (pos: number): void => {
     const l = layoutRef.current
@@ -178,12 +205,34 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   }
 
   const total = layout?.order.length ?? 0
+  // Clip rows are keyed by slot (assignSlots): a row scrolling in reuses the elements of one that
+  // scrolled out. Slots render in slot order (React never moves a row), header rows after them;
+  // rows are placed absolutely, and the keyboard moves by position (onKeyDown), not by DOM order.
+  const shown = layout ? layout.rows.slice(range[0], range[1]) : []
+  const clipRows = shown.filter((r): r is Extract<GridRow, { kind: 'clips' }> => r.kind === 'clips')
+  const focusedPos = focusedClip.current === null ? undefined : posOf.get(focusedClip.current)
+  if (layout && focusedPos !== undefined) {
+    const fr = layout.rowOf[focusedPos]
+    if (fr < range[0] || fr >= range[1]) clipRows.push(layout.rows[fr] as Extract<GridRow, { kind: 'clips' }>)
+  }
+  const slotOf = assignSlots(slots.current, clipRows.map((r) => r.key))
+  slots.current = slotOf
+  const bySlot: Array<Extract<GridRow, { kind: 'clips' }> | undefined> = []
+  for (const r of clipRows) bySlot[slotOf.get(r.key) as number] = r
+
   return (
     <div
       ref={ref}
       className="clip-vgrid"
       style={{ height: layout?.height ?? 0 }}
       onKeyDown={onKeyDown}
+      onFocus={(e) => {
+        const id = (e.target as HTMLElement).closest('[data-testid="clip-cell"]')?.getAttribute('data-clip-id')
+        focusedClip.current = id ? Number(id) : null
+      }}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedClip.current = null
+      }}
       data-testid="clip-grid"
       data-total={total}
       data-columns={layout?.columns ?? 0}
@@ -193,13 +242,11 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
           <GroupHeader row={layout.rows[stickyGroup] as Extract<GridRow, { kind: 'group' }>} video={videoById.get((layout.rows[stickyGroup] as Extract<GridRow, { kind: 'group' }>).videoId)} sticky />
         </div>
       )}
-      {layout?.rows.slice(range[0], range[1]).map((row) =>
-        row.kind === 'group' ? (
-          <GroupHeader key={row.key} row={row} video={videoById.get(row.videoId)} />
-        ) : (
-          <ClipRowView key={row.key} row={row} columns={layout.columns} total={total} dir={dir} picked={picked} onOpen={onOpen} onSelect={onSelect} />
-        )
-      )}
+      {layout &&
+        bySlot.map((row, slot) =>
+          row ? <ClipRowView key={`s${slot}`} row={row} columns={layout.columns} total={total} dir={dir} picked={picked} onOpen={onOpen} onSelect={onSelect} /> : null
+        )}
+      {shown.map((row) => (row.kind === 'group' ? <GroupHeader key={row.key} row={row} video={videoById.get(row.videoId)} /> : null))}
     </div>
   )
 }
@@ -240,7 +287,7 @@ const ClipRowView = memo(function ClipRowView({ row, columns, total, dir, picked
   return (
     <ul className="clip-row" style={{ top: row.top, height: row.height, gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
       {row.clips.map((c, i) => (
-        <ClipCell key={c.id} clip={c} pos={row.first + i} total={total} selected={picked.has(c.id)} mask={masks.data?.[i]} maskState={state} onOpen={onOpen} onSelect={onSelect} />
+        <ClipCell key={i} clip={c} pos={row.first + i} total={total} selected={picked.has(c.id)} mask={masks.data?.[i]} maskState={state} onOpen={onOpen} onSelect={onSelect} />
       ))}
     </ul>
   )
@@ -280,7 +327,8 @@ const ClipCell = memo(function ClipCell({ clip, pos, total, selected, mask, mask
         title={`Open ${clip.name} (${plural(clip.frameCount, 'frame')})`}
       >
         <span className="thumb-box">
-          <img src={getApi().mediaUrl(clip.thumb)} alt="" decoding="async" data-testid="clip-thumb" />
+          {/* A background, not an <img>: a reused cell shows nothing until the new clip's frame has loaded (an <img> would keep showing the old one), and no load event reaches React. */}
+          <span className="thumb-frame" style={{ backgroundImage: `url("${getApi().mediaUrl(clip.thumb)}")` }} data-testid="clip-thumb" />
           <MaskOverlay mask={mask} state={maskState} />
           <span className="thumb-flags">
             <FlagBadges flags={clip.flags} />

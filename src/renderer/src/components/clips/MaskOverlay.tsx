@@ -2,24 +2,20 @@ import { memo } from 'react'
 import type { ThumbMask } from '../../queries/clipThumbs'
 
 /**
- * The clip's current mask over its thumbnail, in the editor's class colours: a PNG the main process
- * colours once per mask revision (clip.thumbMasks), shown as an <img>. The row loads the masks of
- * its cells (useClipThumbMasks): mounting a cell costs one small image, no query, canvas or Blob.
+ * The clip's current mask over its thumbnail, in the editor's class colours: a palette PNG the main
+ * process makes once per mask revision (clip.thumbMasks), drawn as the background of one element
+ * that stays while the grid reuses the cell for other clips. A background, not an <img>: no element
+ * comes and goes with the mask, and no load event per image reaches React while scrolling.
  */
 export const MaskOverlay = memo(function MaskOverlay({ mask: m, state }: { mask: ThumbMask | undefined; state: 'loading' | 'error' | 'ready' }) {
-  if (!m?.url) return <span hidden data-testid="clip-mask" data-state={state === 'ready' ? 'none' : state} data-revision={m?.revision ?? ''} />
   return (
-    <img
+    <span
       className="thumb-mask"
-      src={m.url}
-      width={m.width}
-      height={m.height}
-      alt=""
-      decoding="async"
+      style={m?.url ? { backgroundImage: `url(${m.url})` } : undefined}
       aria-hidden
       data-testid="clip-mask"
-      data-state="mask"
-      data-revision={m.revision ?? ''}
+      data-state={m?.url ? 'mask' : state === 'ready' ? 'none' : state}
+      data-revision={m?.revision ?? ''}
     />
   )
 })

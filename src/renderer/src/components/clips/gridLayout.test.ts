@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import type { Clip } from '../../../../shared/domain'
-import { GAP, GROUP_ROW_HEIGHT, MIN_CELL_WIDTH, columnsFor, groupByVideo, layoutGrid, visibleRows } from './gridLayout'
+import { GAP, GROUP_ROW_HEIGHT, MIN_CELL_WIDTH, assignSlots, columnsFor, groupByVideo, layoutGrid, visibleRows } from './gridLayout'
 
 const clip = (id: number, videoId: number, index: number): Clip =>
   ({ id, videoId, videoName: `v${videoId}.mp4`, index, name: `c${id}`, confidence: null }) as unknown as Clip
@@ -38,4 +38,19 @@ test('visibleRows finds exactly the rows that intersect a window', () => {
   expect(visibleRows(layout.rows, step * 10 - GAP + 1, step * 10)).toEqual([10, 10])
   expect(visibleRows(layout.rows, -500, 1e9)).toEqual([0, 25])
   expect(visibleRows(layout.rows, 1e9, 2e9)).toEqual([25, 25])
+})
+
+test('assignSlots: rows that stay keep their slot, rows coming in take the slots freed by rows that left', () => {
+  const a = assignSlots(new Map(), ['r0', 'r1', 'r2', 'r3'])
+  expect([...a]).toEqual([['r0', 0], ['r1', 1], ['r2', 2], ['r3', 3]])
+  // Scrolled down by two rows: r2 and r3 keep theirs, r4 and r5 reuse r0's and r1's.
+  const b = assignSlots(a, ['r2', 'r3', 'r4', 'r5'])
+  expect(Object.fromEntries(b)).toEqual({ r2: 2, r3: 3, r4: 0, r5: 1 })
+  // Back up one row with one more row in view: r1 takes a new slot (its old one is r5's now), the others keep theirs.
+  const c = assignSlots(b, ['r1', 'r2', 'r3', 'r4', 'r5'])
+  expect(Object.fromEntries(c)).toEqual({ r1: 4, r2: 2, r3: 3, r4: 0, r5: 1 })
+  // Down again by three: r1-r3 leave, r6 takes the lowest free slot.
+  expect(Object.fromEntries(assignSlots(c, ['r4', 'r5', 'r6']))).toEqual({ r4: 0, r5: 1, r6: 2 })
+  // Every slot is used once.
+  expect(new Set(c.values()).size).toBe(c.size)
 })

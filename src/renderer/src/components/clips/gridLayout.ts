@@ -112,3 +112,29 @@ export function groupByVideo(clips: readonly Clip[]): GroupOfClips[] {
   for (const g of groups.values()) g.clips.sort((a, b) => a.index - b.index)
   return [...groups.values()]
 }
+
+/**
+ * Which rendered row element (slot) shows which row: a row that stays rendered keeps its slot,
+ * a row coming in takes the lowest slot no row of `keys` holds. Keyed by slot, a row scrolling in
+ * reuses the elements of one that scrolled out (its cells' content changes) instead of React
+ * creating a row and removing another; slots stay in one DOM order, so nothing is moved.
+ */
+export function assignSlots(prev: ReadonlyMap<string, number>, keys: readonly string[]): Map<string, number> {
+  const next = new Map<string, number>()
+  const used = new Set<number>()
+  for (const k of keys) {
+    const s = prev.get(k)
+    if (s !== undefined && !used.has(s)) {
+      next.set(k, s)
+      used.add(s)
+    }
+  }
+  let free = 0
+  for (const k of keys) {
+    if (next.has(k)) continue
+    while (used.has(free)) free++
+    next.set(k, free)
+    used.add(free)
+  }
+  return next
+}
