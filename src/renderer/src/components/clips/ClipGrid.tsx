@@ -326,25 +326,25 @@ const ClipCell = memo(function ClipCell({ clip, pos, total, selected, mask, mask
         data-pos={pos}
         title={`Open ${clip.name} (${plural(clip.frameCount, 'frame')})`}
       >
-        <span className="thumb-box">
-          {/* A background, not an <img>: a reused cell shows nothing until the new clip's frame has loaded (an <img> would keep showing the old one), and no load event reaches React. */}
-          <span className="thumb-frame" style={{ backgroundImage: `url("${getApi().mediaUrl(clip.thumb)}")` }} data-testid="clip-thumb" />
+        {/* The frame as a background, not an <img>: a reused cell shows nothing until the new clip's frame has loaded (an <img> keeps showing the old one), and no load event reaches React. */}
+        <span className="thumb-box" style={{ backgroundImage: `url("${getApi().mediaUrl(clip.thumb)}")` }} data-testid="clip-thumb">
           <MaskOverlay mask={mask} state={maskState} />
-          <span className="thumb-flags">
-            <FlagBadges flags={clip.flags} />
-          </span>
+          {clip.flags.length > 0 && (
+            <span className="thumb-flags">
+              <FlagBadges flags={clip.flags} />
+            </span>
+          )}
           <span className="thumb-duration">{formatSeconds(clip.duration)}</span>
         </span>
         <span className="clip-name" data-testid="clip-name">
           {clip.name}
         </span>
         <span className="clip-meta">
-          <span className="muted">
-            {formatClock(clip.start, 1)}–{formatClock(clip.start + clip.duration, 1)}
-          </span>
+          {/* One text node per line part: a reused cell changes each with one write. */}
+          <span className="muted">{`${formatClock(clip.start, 1)}–${formatClock(clip.start + clip.duration, 1)}`}</span>
           {clip.confidence !== null && (
             <span className="muted" title="Lowest model confidence over the clip's frames" data-testid="clip-confidence">
-              {(clip.confidence * 100).toFixed(0)} %
+              {`${(clip.confidence * 100).toFixed(0)} %`}
             </span>
           )}
           <StatusBadge status={clip.status} />
