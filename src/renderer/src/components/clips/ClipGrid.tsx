@@ -36,7 +36,8 @@ interface Props {
 
 /**
  * The clip list as a virtual grid: as many columns as fit, fixed-height rows, and (above 100
- * clips) only the rows near the visible part of the scrolling project view in the DOM. Arrow keys, Home/End and
+ * clips) only the rows near the visible part of the scrolling project view in the DOM, their
+ * elements reused for the rows that scroll in. Arrow keys, Home/End and
  * PageUp/PageDown move between cards.
  */
 export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Props) {
@@ -51,13 +52,13 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const scrollerRef = useRef<HTMLElement | null>(null)
   const focusPos = useRef<number | null>(null)
   const client = useQueryClient()
-  // The rows whose masks were last asked for ahead of the view (indexes into `layout`).
   // Which slot each rendered clip row has (assignSlots), from the last render.
   const slots = useRef<Map<string, number>>(new Map())
   // The clip whose card or checkbox has the keyboard focus: its row stays rendered (and its cells
   // are not reused for other clips) while it is scrolled away, and focus follows it when the layout changes.
   const focusedClip = useRef<number | null>(null)
   const posOf = useMemo(() => new Map(layout?.order.map((c, i) => [c.id, i]) ?? []), [layout])
+  // The rows whose masks were last asked for ahead of the view (indexes into `layout`).
   const prefetched = useRef<{ layout: GridLayout | null; dir: string; a: number; b: number }>({ layout: null, dir, a: 0, b: 0 })
 
   const viewport = useCallback((): { top: number; height: number } => {
