@@ -259,3 +259,30 @@ test('a focused card keeps its clip while the list scrolls far away: the grid re
   await expect(focused).toHaveAttribute('data-pos', '1')
   await expect(focused).toBeInViewport()
 })
+
+test('the grid is one tab stop: Tab leaves it from any card, Shift+Tab comes back to that card, Space selects, Enter opens', async ({ page }) => {
+  await openProject(page)
+  await expect(page.locator('[data-testid="clip-card"][tabindex="0"]')).toHaveCount(1)
+  await expect(page.locator('[data-testid="clip-select"]:not([tabindex="-1"])')).toHaveCount(0)
+  const focused = page.locator('[data-testid="clip-card"]:focus')
+  await cards(page).first().focus()
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('ArrowDown')
+  const pos = (await focused.getAttribute('data-pos'))!
+  const id = (await focused.getAttribute('data-clip-id'))!
+  await expect(page.locator('[data-testid="clip-card"][tabindex="0"]')).toHaveAttribute('data-pos', pos)
+  // Tab goes past the other cards and checkboxes of the grid at once.
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(`!!document.activeElement.closest('[data-testid="clip-grid"]')`)).toBe(false)
+  await page.keyboard.press('Shift+Tab')
+  await expect(focused).toHaveAttribute('data-pos', pos)
+  // Space selects the focused clip (and again clears it) without opening it.
+  const box = page.locator(`[data-testid="clip-select"][data-clip-id="${id}"]`)
+  await page.keyboard.press('Space')
+  await expect(box).toBeChecked()
+  await page.keyboard.press('Space')
+  await expect(box).not.toBeChecked()
+  await expect(page.getByTestId('clip-view')).toHaveCount(0)
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('clip-view')).toBeVisible()
+})

@@ -10,7 +10,7 @@ import { MaskOverlay } from './MaskOverlay'
 
 /** Pixels rendered above and below the visible part, so a scroll step rarely mounts a row late. */
 const OVERSCAN = 480
-/** Up to this many clips every row is rendered (a small DOM anyway; find-in-page and tab order see all). */
+/** Up to this many clips every row is rendered (a small DOM anyway; find-in-page sees all). */
 const RENDER_ALL_UP_TO = 100
 /** Thumbnail masks are loaded up to this many view heights beyond the rendered rows, either way (at least one), so rows mount with their masks. */
 const PREFETCH_VIEWS = 3
@@ -37,8 +37,9 @@ interface Props {
 /**
  * The clip list as a virtual grid: as many columns as fit, fixed-height rows, and (above 100
  * clips) only the rows near the visible part of the scrolling project view in the DOM, their
- * elements reused for the rows that scroll in. Arrow keys, Home/End and
- * PageUp/PageDown move between cards.
+ * elements reused for the rows that scroll in. One card is in the tab order (the last one focused,
+ * else the first rendered): Tab enters and leaves the grid in one step whatever the DOM order of
+ * reused rows, arrow keys, Home/End and PageUp/PageDown move between cards, Space selects, Enter opens.
  */
 export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Props) {
   const ref = useRef<HTMLDivElement>(null)
@@ -46,6 +47,8 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const [range, setRange] = useState<[number, number]>([0, 0])
   // The video whose rows are at the top of the view once its header row has scrolled away (a sticky header).
   const [stickyGroup, setStickyGroup] = useState<number>(-1)
+  // The card last focused (a position in `layout.order`): the grid's one tab stop while rendered.
+  const [activePos, setActivePos] = useState(0)
   const layout = useMemo(() => (width > 0 ? layoutGrid(width, list) : null), [width, list])
   const layoutRef = useRef<GridLayout | null>(layout)
   layoutRef.current = layout
@@ -187,6 +190,13 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
       }
       return null
     }
+    if (e.key === ' ') {
+      // Space selects the focused clip (a button would open it: Enter does that).
+      e.preventDefault()
+      const clip = l.order[pos]
+      if (clip) onSelect(clip.id, !picked.has(clip.id))
+      return
+    }
     let next: number | null = null
     if (e.key === 'ArrowRight') next = pos + 1
     else if (e.key === 'ArrowLeft') next = pos - 1
@@ -220,6 +230,12 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   slots.current = slotOf
   const bySlot: Array<Extract<GridRow, { kind: 'clips' }> | undefined> = []
   for (const r of clipRows) bySlot[slotOf.get(r.key) as number] = r
+  // The tab stop: the card last focused where its row is rendered, else the first rendered card.
+  let tabPos = -1
+  if (layout && clipRows.length > 0) {
+    const active = layout.rows[layout.rowOf[Math.min(activePos, total - 1)]]
+    tabPos = clipRows.includes(active as Extract<GridRow, { kind: 'clips' }>) ? Math.min(activePos, total - 1) : clipRows[0].first
+  }
 
   return (
     <div
@@ -228,8 +244,9 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
       style={{ height: layout?.height ?? 0 }}
       onKeyDown={onKeyDown}
       onFocus={(e) => {
-        const id = (e.target as HTMLElement).closest('[data-testid="clip-cell"]')?.getAttribute('data-clip-id')
-        focusedClip.current = id ? Number(id) : null
+        const cell = (e.target as HTMLElement).closest('[data-testid="clip-cell"]')
+        focusedClip.current = cell ? Number(cell.getAttribute('data-clip-id')) : null
+        if (cell) setActivePos(Number(cell.getAttribute('aria-posinset')) - 1)
       }}
       onBlur={(e) => {
         if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedClip.current = null
@@ -245,7 +262,19 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
       )}
       {layout &&
         bySlot.map((row, slot) =>
-          row ? <ClipRowView key={`s${slot}`} row={row} columns={layout.columns} total={total} dir={dir} picked={picked} onOpen={onOpen} onSelect={onSelect} /> : null
+          row ? (
+            <ClipRowView
+              key={`s${slot}`}
+              row={row}
+              columns={layout.columns}
+              total={total}
+              tabCol={tabPos >= row.first && tabPos < row.first + row.clips.length ? tabPos - row.first : -1}
+              dir={dir}
+              picked={picked}
+              onOpen={onOpen}
+              onSelect={onSelect}
+            />
+          ) : null
         )}
       {shown.map((row) => (row.kind === 'group' ? <GroupHeader key={row.key} row={row} video={videoById.get(row.videoId)} /> : null))}
     </div>
@@ -275,6 +304,8 @@ interface RowProps {
   row: Extract<GridRow, { kind: 'clips' }>
   columns: number
   total: number
+  /** The cell that is the grid's tab stop, or -1. */
+  tabCol: number
   dir: string
   picked: ReadonlySet<number>
   onOpen: (clipId: number) => void
@@ -282,13 +313,13 @@ interface RowProps {
 }
 
 /** One row of cards; it loads its cells' thumbnail masks in one query. */
-const ClipRowView = memo(function ClipRowView({ row, columns, total, dir, picked, onOpen, onSelect }: RowProps) {
+const ClipRowView = memo(function ClipRowView({ row, columns, total, tabCol, dir, picked, onOpen, onSelect }: RowProps) {
   const masks = useClipThumbMasks(dir, row.ids)
   const state = masks.data ? 'ready' : masks.isError ? 'error' : 'loading'
   return (
     <ul className="clip-row" style={{ top: row.top, height: row.height, gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
       {row.clips.map((c, i) => (
-        <ClipCell key={i} clip={c} pos={row.first + i} total={total} selected={picked.has(c.id)} mask={masks.data?.[i]} maskState={state} onOpen={onOpen} onSelect={onSelect} />
+        <ClipCell key={i} clip={c} pos={row.first + i} total={total} tabbable={i === tabCol} selected={picked.has(c.id)} mask={masks.data?.[i]} maskState={state} onOpen={onOpen} onSelect={onSelect} />
       ))}
     </ul>
   )
@@ -298,6 +329,8 @@ interface CellProps {
   clip: Clip
   pos: number
   total: number
+  /** In the tab order (the grid's one tab stop). */
+  tabbable: boolean
   selected: boolean
   mask: ThumbMask | undefined
   maskState: 'loading' | 'error' | 'ready'
@@ -305,12 +338,13 @@ interface CellProps {
   onSelect: (clipId: number, on: boolean) => void
 }
 
-const ClipCell = memo(function ClipCell({ clip, pos, total, selected, mask, maskState, onOpen, onSelect }: CellProps) {
+const ClipCell = memo(function ClipCell({ clip, pos, total, tabbable, selected, mask, maskState, onOpen, onSelect }: CellProps) {
   return (
     <li className={`clip-cell${selected ? ' selected' : ''}`} aria-posinset={pos + 1} aria-setsize={total} data-testid="clip-cell" data-clip-id={clip.id}>
       <label className="clip-select" title={`Select ${clip.name}`}>
         <input
           type="checkbox"
+          tabIndex={-1}
           checked={selected}
           onChange={(e) => onSelect(clip.id, e.target.checked)}
           aria-label={`Select ${clip.name}`}
@@ -320,12 +354,13 @@ const ClipCell = memo(function ClipCell({ clip, pos, total, selected, mask, mask
       </label>
       <button
         type="button"
+        tabIndex={tabbable ? 0 : -1}
         className="clip-card"
         onClick={() => onOpen(clip.id)}
         data-testid="clip-card"
         data-clip-id={clip.id}
         data-pos={pos}
-        title={`Open ${clip.name} (${plural(clip.frameCount, 'frame')})`}
+        title={`Open ${clip.name} (${plural(clip.frameCount, 'frame')}); Space selects it`}
       >
         {/* The frame as a background, not an <img>: a reused cell shows nothing until the new clip's frame has loaded (an <img> keeps showing the old one), and no load event reaches React. */}
         <span className="thumb-box" style={{ backgroundImage: `url("${getApi().mediaUrl(clip.thumb)}")` }} data-testid="clip-thumb">
