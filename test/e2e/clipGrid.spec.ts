@@ -262,10 +262,14 @@ test('a focused card keeps its clip while the list scrolls far away: the grid re
 
 test('the grid is one tab stop: Tab leaves it from any card, Shift+Tab comes back to that card, Space selects, Enter opens', async ({ page }) => {
   await openProject(page)
-  await expect(page.locator('[data-testid="clip-card"][tabindex="0"]')).toHaveCount(1)
+  // Before any card has had the focus, the grid itself is the tab stop and hands the focus to the first card in view.
+  await expect(page.locator('[data-testid="clip-card"][tabindex="0"]')).toHaveCount(0)
   await expect(page.locator('[data-testid="clip-select"]:not([tabindex="-1"])')).toHaveCount(0)
+  await expect(page.getByTestId('clip-grid')).toHaveAttribute('tabindex', '0')
   const focused = page.locator('[data-testid="clip-card"]:focus')
-  await cards(page).first().focus()
+  await page.getByTestId('clip-grid').focus()
+  await expect(focused).toHaveAttribute('data-pos', '0')
+  await expect(page.getByTestId('clip-grid')).toHaveAttribute('tabindex', '-1')
   await page.keyboard.press('ArrowRight')
   await page.keyboard.press('ArrowDown')
   const pos = (await focused.getAttribute('data-pos'))!
@@ -274,8 +278,12 @@ test('the grid is one tab stop: Tab leaves it from any card, Shift+Tab comes bac
   // Tab goes past the other cards and checkboxes of the grid at once.
   await page.keyboard.press('Tab')
   expect(await page.evaluate(`!!document.activeElement.closest('[data-testid="clip-grid"]')`)).toBe(false)
+  // Even with the list scrolled far away, Shift+Tab comes back to that card.
+  await page.getByTestId('project-view').evaluate((el) => (el.scrollTop = el.scrollHeight))
+  await page.waitForTimeout(200)
   await page.keyboard.press('Shift+Tab')
   await expect(focused).toHaveAttribute('data-pos', pos)
+  await expect(focused).toBeInViewport()
   // Space selects the focused clip (and again clears it) without opening it.
   const box = page.locator(`[data-testid="clip-select"][data-clip-id="${id}"]`)
   await page.keyboard.press('Space')

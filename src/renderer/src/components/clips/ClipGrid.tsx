@@ -37,9 +37,11 @@ interface Props {
 /**
  * The clip list as a virtual grid: as many columns as fit, fixed-height rows, and (above 100
  * clips) only the rows near the visible part of the scrolling project view in the DOM, their
- * elements reused for the rows that scroll in. One card is in the tab order (the last one focused,
- * else the first rendered): Tab enters and leaves the grid in one step whatever the DOM order of
- * reused rows, arrow keys, Home/End and PageUp/PageDown move between cards, Space selects, Enter opens.
+ * elements reused for the rows that scroll in. The grid is one tab stop (the card last focused,
+ * its row kept rendered; before that the grid itself, which hands focus to the first card in view):
+ * Tab enters and leaves the grid in one step whatever the DOM order of reused rows; arrow keys,
+ * Home/End and PageUp/PageDown move between cards, Space selects, Enter opens. The tab stop never
+ * moves while scrolling, so scrolling changes no tabindex.
  */
 export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Props) {
   const ref = useRef<HTMLDivElement>(null)
@@ -47,8 +49,8 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const [range, setRange] = useState<[number, number]>([0, 0])
   // The video whose rows are at the top of the view once its header row has scrolled away (a sticky header).
   const [stickyGroup, setStickyGroup] = useState<number>(-1)
-  // The card last focused (a position in `layout.order`): the grid's one tab stop while rendered.
-  const [activePos, setActivePos] = useState(0)
+  // The clip whose card was focused last: the grid's one tab stop (null: the grid itself is).
+  const [activeClip, setActiveClip] = useState<number | null>(null)
   const layout = useMemo(() => (width > 0 ? layoutGrid(width, list) : null), [width, list])
   const layoutRef = useRef<GridLayout | null>(layout)
   layoutRef.current = layout
@@ -221,21 +223,18 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   // rows are placed absolutely, and the keyboard moves by position (onKeyDown), not by DOM order.
   const shown = layout ? layout.rows.slice(range[0], range[1]) : []
   const clipRows = shown.filter((r): r is Extract<GridRow, { kind: 'clips' }> => r.kind === 'clips')
-  const focusedPos = focusedClip.current === null ? undefined : posOf.get(focusedClip.current)
-  if (layout && focusedPos !== undefined) {
-    const fr = layout.rowOf[focusedPos]
-    if (fr < range[0] || fr >= range[1]) clipRows.push(layout.rows[fr] as Extract<GridRow, { kind: 'clips' }>)
+  // Rows kept rendered out of range: the focused card's and the tab stop's.
+  const tabPos = activeClip === null ? -1 : (posOf.get(activeClip) ?? -1)
+  for (const id of [focusedClip.current, activeClip]) {
+    const p = id === null ? undefined : posOf.get(id)
+    if (!layout || p === undefined) continue
+    const row = layout.rows[layout.rowOf[p]] as Extract<GridRow, { kind: 'clips' }>
+    if (!clipRows.includes(row)) clipRows.push(row)
   }
   const slotOf = assignSlots(slots.current, clipRows.map((r) => r.key))
   slots.current = slotOf
   const bySlot: Array<Extract<GridRow, { kind: 'clips' }> | undefined> = []
   for (const r of clipRows) bySlot[slotOf.get(r.key) as number] = r
-  // The tab stop: the card last focused where its row is rendered, else the first rendered card.
-  let tabPos = -1
-  if (layout && clipRows.length > 0) {
-    const active = layout.rows[layout.rowOf[Math.min(activePos, total - 1)]]
-    tabPos = clipRows.includes(active as Extract<GridRow, { kind: 'clips' }>) ? Math.min(activePos, total - 1) : clipRows[0].first
-  }
 
   return (
     <div
@@ -243,10 +242,20 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
       className="clip-vgrid"
       style={{ height: layout?.height ?? 0 }}
       onKeyDown={onKeyDown}
+      tabIndex={tabPos < 0 ? 0 : -1}
+      aria-label="Clips"
       onFocus={(e) => {
+        if (e.target === e.currentTarget) {
+          // The grid itself (no card focused yet): focus goes to the first card in view.
+          const l = layoutRef.current
+          const v = viewport()
+          const first = l ? l.rows.slice(...visibleRows(l.rows, v.top, v.top + v.height)).find((r) => r.kind === 'clips') : undefined
+          if (first && first.kind === 'clips') moveFocus(first.first)
+          return
+        }
         const cell = (e.target as HTMLElement).closest('[data-testid="clip-cell"]')
         focusedClip.current = cell ? Number(cell.getAttribute('data-clip-id')) : null
-        if (cell) setActivePos(Number(cell.getAttribute('aria-posinset')) - 1)
+        if (focusedClip.current !== null) setActiveClip(focusedClip.current)
       }}
       onBlur={(e) => {
         if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedClip.current = null
