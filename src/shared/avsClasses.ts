@@ -44,6 +44,12 @@ export function vocPalette(n: number): Uint8Array {
 /** The AVSS palette: 71 RGB triplets (213 bytes). */
 export const AVSS_PALETTE: Uint8Array = vocPalette(AVSS_CLASSES.length)
 
+/** `get_v2_pallete` of the official code for one class; magenta for a label that is no class. */
+export function paletteColor(index: number): [number, number, number] {
+  if (!(index >= 0 && index < AVSS_CLASSES.length)) return [255, 0, 255]
+  return [AVSS_PALETTE[index * 3], AVSS_PALETTE[index * 3 + 1], AVSS_PALETTE[index * 3 + 2]]
+}
+
 /** label2idx.json exactly as the release has it: 4-space indent, 1-based values, §3.5 order. */
 export function label2idxJson(): string {
   const obj: Record<string, number> = {}

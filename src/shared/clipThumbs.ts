@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AVSS_CLASSES, AVSS_PALETTE } from './avsClasses'
+import { paletteColor } from './avsClasses'
 
 /** Widest mask thumbnail the clip grid asks for: enough for a ~200 px card, tiny over the wire. */
 export const THUMB_MASK_MAX_WIDTH = 96
@@ -27,13 +27,6 @@ export const BINARY_MASK_COLOR: readonly [number, number, number] = [255, 64, 16
 /** The editor's overlay opacity (0.55), baked into the thumbnail's pixels. */
 export const THUMB_MASK_ALPHA = 140
 
-/** The editor's colour of label `v` (1 = sounding object in binary projects). */
-function labelColour(v: number, binary: boolean): readonly [number, number, number] {
-  if (binary && v === 1) return BINARY_MASK_COLOR
-  if (v < AVSS_CLASSES.length) return [AVSS_PALETTE[v * 3], AVSS_PALETTE[v * 3 + 1], AVSS_PALETTE[v * 3 + 2]]
-  return [255, 0, 255]
-}
-
 /**
  * The thumbnail's palette for a label map: entry v is label v in the editor's colours at the
  * overlay's opacity, entry 0 transparent, as many entries as the largest label needs (a binary
@@ -47,7 +40,7 @@ export function thumbPalette(labels: Uint8Array, binary: boolean): { palette: Ui
   const palette = new Uint8Array((max + 1) * 3)
   const alpha = new Uint8Array(max + 1)
   for (let v = 1; v <= max; v++) {
-    palette.set(labelColour(v, binary), v * 3)
+    palette.set(binary && v === 1 ? BINARY_MASK_COLOR : paletteColor(v), v * 3)
     alpha[v] = THUMB_MASK_ALPHA
   }
   return { palette, alpha }

@@ -3,18 +3,14 @@
  * bit-interleave colormap over 71 classes; class index = palette index, 0 = background.
  */
 
-import { AVSS_CLASSES, AVSS_PALETTE } from '../../../shared/avsClasses'
+import { AVSS_CLASSES, AVSS_PALETTE, paletteColor } from '../../../shared/avsClasses'
 import { BINARY_MASK_COLOR } from '../../../shared/clipThumbs'
 
 export const CLASS_COUNT = AVSS_CLASSES.length
 
 export const AVSS_CLASS_NAMES: readonly string[] = AVSS_CLASSES
 
-/** `get_v2_pallete` of the official code for one class; magenta for a label that is no class. */
-export function paletteColor(index: number): [number, number, number] {
-  if (!(index >= 0 && index < CLASS_COUNT)) return [255, 0, 255]
-  return [AVSS_PALETTE[index * 3], AVSS_PALETTE[index * 3 + 1], AVSS_PALETTE[index * 3 + 2]]
-}
+export { paletteColor }
 
 /** 71 × RGB, the exact bytes of a P-mode palette (pad with zeros to 768 for a PNG PLTE). */
 export const PALETTE_RGB: Uint8Array = AVSS_PALETTE
