@@ -49,7 +49,9 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const [range, setRange] = useState<[number, number]>([0, 0])
   // The video whose rows are at the top of the view once its header row has scrolled away (a sticky header).
   const [stickyGroup, setStickyGroup] = useState<number>(-1)
-  // The clip whose card was focused last: the grid's one tab stop (null: the grid itself is).
+  // The clip whose card was focused last: the grid's one tab stop (null, or a clip no longer
+  // listed: the grid itself is). Its row stays rendered while scrolled away, so its cells are never
+  // reused for other clips while it has the focus, and the focus follows it when the layout changes.
   const [activeClip, setActiveClip] = useState<number | null>(null)
   const layout = useMemo(() => (width > 0 ? layoutGrid(width, list) : null), [width, list])
   const layoutRef = useRef<GridLayout | null>(layout)
@@ -59,9 +61,6 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   const client = useQueryClient()
   // Which slot each rendered clip row has (assignSlots), from the last render.
   const slots = useRef<Map<string, number>>(new Map())
-  // The clip whose card or checkbox has the keyboard focus: its row stays rendered (and its cells
-  // are not reused for other clips) while it is scrolled away, and focus follows it when the layout changes.
-  const focusedClip = useRef<number | null>(null)
   const posOf = useMemo(() => new Map(layout?.order.map((c, i) => [c.id, i]) ?? []), [layout])
   // The rows whose masks were last asked for ahead of the view (indexes into `layout`).
   const prefetched = useRef<{ layout: GridLayout | null; dir: string; a: number; b: number }>({ layout: null, dir, a: 0, b: 0 })
@@ -144,16 +143,13 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   // A new layout (filter, sort, columns, new data) may show another clip in the focused cell: the
   // focus goes to the focused clip's card, or leaves the grid when that clip is no longer listed.
   useLayoutEffect(() => {
-    const id = focusedClip.current
     const active = document.activeElement as HTMLElement | null
-    if (id === null || !active || !ref.current?.contains(active)) return
-    if (active.closest('[data-testid="clip-cell"]')?.getAttribute('data-clip-id') === String(id)) return
-    const card = ref.current.querySelector<HTMLElement>(`[data-testid="clip-card"][data-clip-id="${id}"]`)
+    if (activeClip === null || !active || !ref.current?.contains(active)) return
+    if (active.closest('[data-testid="clip-cell"]')?.getAttribute('data-clip-id') === String(activeClip)) return
+    const card = ref.current.querySelector<HTMLElement>(`[data-testid="clip-card"][data-clip-id="${activeClip}"]`)
     if (card) card.focus({ preventScroll: true })
-    else {
-      focusedClip.current = null
-      active.blur()
-    }
+    else active.blur()
+    // Only a new layout moves clips between cells (focusing a card changes activeClip, not the cells).
   }, [layout])
 
   const moveFocus = (pos: number): void => {
@@ -223,12 +219,10 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
   // rows are placed absolutely, and the keyboard moves by position (onKeyDown), not by DOM order.
   const shown = layout ? layout.rows.slice(range[0], range[1]) : []
   const clipRows = shown.filter((r): r is Extract<GridRow, { kind: 'clips' }> => r.kind === 'clips')
-  // Rows kept rendered out of range: the focused card's and the tab stop's.
   const tabPos = activeClip === null ? -1 : (posOf.get(activeClip) ?? -1)
-  for (const id of [focusedClip.current, activeClip]) {
-    const p = id === null ? undefined : posOf.get(id)
-    if (!layout || p === undefined) continue
-    const row = layout.rows[layout.rowOf[p]] as Extract<GridRow, { kind: 'clips' }>
+  if (layout && tabPos >= 0) {
+    // The tab stop's row stays rendered out of range.
+    const row = layout.rows[layout.rowOf[tabPos]] as Extract<GridRow, { kind: 'clips' }>
     if (!clipRows.includes(row)) clipRows.push(row)
   }
   const slotOf = assignSlots(slots.current, clipRows.map((r) => r.key))
@@ -249,16 +243,12 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
           // The grid itself (no card focused yet): focus goes to the first card in view.
           const l = layoutRef.current
           const v = viewport()
-          const first = l ? l.rows.slice(...visibleRows(l.rows, v.top, v.top + v.height)).find((r) => r.kind === 'clips') : undefined
-          if (first && first.kind === 'clips') moveFocus(first.first)
+          const first = l?.rows.slice(...visibleRows(l.rows, v.top, v.top + v.height)).find((r) => r.kind === 'clips')
+          if (first?.kind === 'clips') moveFocus(first.first)
           return
         }
-        const cell = (e.target as HTMLElement).closest('[data-testid="clip-cell"]')
-        focusedClip.current = cell ? Number(cell.getAttribute('data-clip-id')) : null
-        if (focusedClip.current !== null) setActiveClip(focusedClip.current)
-      }}
-      onBlur={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedClip.current = null
+        const id = (e.target as HTMLElement).closest('[data-testid="clip-cell"]')?.getAttribute('data-clip-id')
+        if (id) setActiveClip(Number(id))
       }}
       data-testid="clip-grid"
       data-total={total}
