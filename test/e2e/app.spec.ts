@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { expect, test, type Locator, type Page } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
 import { makeVideo } from '../fixtures/media'
+import { backgroundWidth } from './backgroundImage'
 
 // Browser mode end to end: the real `avs serve` (built CLI) and the built renderer in Debian's Chromium.
 
@@ -81,23 +82,6 @@ test.afterAll(async () => {
   await stopServer()
   if (root) rmSync(root, { recursive: true, force: true })
 })
-
-/** The element's background image (a clip thumbnail) loads: its URL gives a decodable image. */
-async function expectBackgroundLoaded(el: Locator): Promise<void> {
-  const width = await el.evaluate((e) => {
-    // The test's tsconfig has no DOM types: the few browser APIs used, typed here.
-    const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundImage: string }; Image: new () => { naturalWidth: number; src: string; onload: () => void; onerror: () => void } }
-    const m = /^url\("(.*)"\)$/.exec(g.getComputedStyle(e).backgroundImage)
-    if (!m) return 0
-    return new Promise<number>((done) => {
-      const img = new g.Image()
-      img.onload = () => done(img.naturalWidth)
-      img.onerror = () => done(0)
-      img.src = m[1]
-    })
-  })
-  expect(width).toBeGreaterThan(0)
-}
 
 interface AudioState {
   paused: boolean
@@ -177,7 +161,7 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await expect(result).toContainText('2 clips')
     await expect(page.getByTestId('clip-card')).toHaveCount(2)
     await expect(page.getByTestId('project-counts')).toHaveText('1 video · 2 clips · 10 frames')
-    for (const thumb of await page.getByTestId('clip-thumb').all()) await expectBackgroundLoaded(thumb)
+    for (const thumb of await page.getByTestId('clip-thumb').all()) expect(await backgroundWidth(thumb)).toBeGreaterThan(0)
   })
 
   await test.step('drop a video file (no audio) on the drop zone: it is uploaded, imported and flagged', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { encodeMask } from '../../src/main/services/project/maskCodec'
+import { backgroundWidth, loadBackground } from './backgroundImage'
 import { AvsServer, api } from './server'
 import { writeSyntheticProject } from './syntheticProject'
 
@@ -52,21 +53,6 @@ async function openProject(page: Page): Promise<void> {
 
 const cards = (page: Page) => page.getByTestId('clip-card')
 
-/** Loads the background image of `el` (a thumbnail or its mask overlay) as a page would; null when it has none or it does not load. */
-type LoadedImage = { naturalWidth: number; naturalHeight: number }
-function loadBackground(el: unknown): Promise<LoadedImage | null> {
-  // The test's tsconfig has no DOM types: the few browser APIs used, typed here.
-  const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundImage: string }; Image: new () => LoadedImage & { src: string; onload: () => void; onerror: () => void } }
-  const m = /^url\("(.*)"\)$/.exec(g.getComputedStyle(el).backgroundImage)
-  if (!m) return Promise.resolve(null)
-  return new Promise((done) => {
-    const img = new g.Image()
-    img.onload = () => done(img)
-    img.onerror = () => done(null)
-    img.src = m[1]
-  })
-}
-
 /**
  * Pixels of the cell's mask overlay in the editor's binary colour (255, 64, 160), at the overlay's
  * opacity: the overlay's background image, loaded and drawn as the page shows it.
@@ -92,10 +78,7 @@ async function maskPixels(page: Page, clipId: number): Promise<number> {
 }
 
 /** Width of the image a thumbnail shows (its background, loaded): 0 when it does not load. */
-const thumbWidth = (page: Page, clipId: number): Promise<number> =>
-  page
-    .locator(`[data-testid="clip-card"][data-clip-id="${clipId}"] [data-testid="clip-thumb"]`)
-    .evaluate(async (el, load) => (await (new Function(`return ${load}`)() as typeof loadBackground)(el))?.naturalWidth ?? 0, loadBackground.toString())
+const thumbWidth = (page: Page, clipId: number): Promise<number> => backgroundWidth(page.locator(`[data-testid="clip-card"][data-clip-id="${clipId}"] [data-testid="clip-thumb"]`))
 
 test('2,000 clips: several per row, only the visible rows in the DOM, scrolling brings the others', async ({ page }) => {
   await openProject(page)
