@@ -52,3 +52,36 @@ test('clip.thumbMasks: the newest mask of each clip’s first frame, scaled down
   await expect(app.dispatch('clip.thumbMasks', { clipIds: Array.from({ length: 201 }, (_, i) => i) })).rejects.toThrow(/clipIds/)
   app.projects.close()
 })
+
+test('the thumbnail is made when a clip’s first frame gets a revision and kept with it; a revision without one gets it on first request', async () => {
+  const project = await writeSyntheticProject(root, { videos: 1, clipsPerVideo: 2 })
+  const app = createApp({ mode: 'cli', homeDir: join(root, 'home2') })
+  await app.dispatch('project.open', { dir: project.dir })
+  const { store } = app.projects.require()
+  const clip = store.listClips()[1]
+  const [first, second] = store.listFrames(clip.id)
+  const thumbOf = (frameId: number): Buffer | null =>
+    (store.db.prepare('SELECT thumb FROM masks WHERE frame_id = ? ORDER BY revision DESC LIMIT 1').get(frameId) as { thumb: Buffer | null }).thumb
+  // Written with the mask (writeSyntheticProject adds masks through ProjectStore.addMask): the first frame's only.
+  const made = thumbOf(first.id)
+  expect(made).not.toBeNull()
+  expect(decodePng(made!)).toMatchObject({ width: 96, height: 54, mode: 'P' })
+  expect(thumbOf(second.id)).toBeNull()
+  // The grid gets the kept bytes as they are, not a new encoding: replace them and the answer follows.
+  const marker = Buffer.from(made!)
+  marker[marker.length - 1] ^= 0xff
+  store.db.prepare('UPDATE masks SET thumb = ? WHERE frame_id = ?').run(marker, first.id)
+  let [got] = (await app.dispatch('clip.thumbMasks', { clipIds: [clip.id] })) as ClipThumbMask[]
+  expect(Buffer.from(got.png!, 'base64').equals(marker)).toBe(true)
+  // A revision from before the thumbnails were kept (NULL): made on request, then kept.
+  store.db.prepare('UPDATE masks SET thumb = NULL WHERE frame_id = ?').run(first.id)
+  ;[got] = (await app.dispatch('clip.thumbMasks', { clipIds: [clip.id] })) as ClipThumbMask[]
+  expect(Buffer.from(got.png!, 'base64').equals(made!)).toBe(true)
+  expect(thumbOf(first.id)!.equals(made!)).toBe(true)
+  // An empty mask keeps an empty thumbnail (nothing to overlay), not NULL.
+  store.addMask(first.id, { source: 'human', width: first.width, height: first.height, encoding: MASK_ENCODING, data: encodeMask(new Uint8Array(first.width * first.height)) })
+  expect(thumbOf(first.id)!.length).toBe(0)
+  ;[got] = (await app.dispatch('clip.thumbMasks', { clipIds: [clip.id] })) as ClipThumbMask[]
+  expect(got).toMatchObject({ revision: 2, png: null, width: 96, height: 54 })
+  app.projects.close()
+})

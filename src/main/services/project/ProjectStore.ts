@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { maskThumbPng } from './maskThumb'
 import type { Clip, ClipDetail, ClipFlag, Frame, ReviewStatus, SecondMark, SecondState, Split, TaskType, Video } from '../../../shared/domain'
 
 export interface NewFrame {
@@ -331,11 +332,27 @@ export class ProjectStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
         )
         .run(frameId, next, mask.source, mask.width, mask.height, mask.encoding, mask.data, mask.model ?? null, mask.confidence ?? null, new Date().toISOString())
+      // The clip grid's thumbnail shows the clip's first frame: its revisions keep their thumbnail (migration 0005).
+      // A mask the thumbnail cannot be made from is still saved (clip.thumbMasks then reports it).
+      if (this.db.prepare('SELECT 1 FROM frames f WHERE f.id = ? AND f.idx = (SELECT min(g.idx) FROM frames g WHERE g.clip_id = f.clip_id)').get(frameId)) {
+        let thumb: Buffer | null | undefined
+        try {
+          thumb = maskThumbPng(mask.data, mask.width, mask.height, this.task !== 'avss').png
+        } catch {
+          thumb = undefined
+        }
+        if (thumb !== undefined) this.setMaskThumb(frameId, next, thumb)
+      }
       if (mask.source === 'human') this.db.prepare(`UPDATE frames SET status = 'edited' WHERE id = ?`).run(frameId)
       if (mask.source === 'model') this.db.prepare(`UPDATE frames SET status = 'auto' WHERE id = ? AND status = 'unreviewed'`).run(frameId)
       if (mask.source === 'import' && mask.status) this.db.prepare('UPDATE frames SET status = ? WHERE id = ?').run(mask.status, frameId)
       return next
     })()
+  }
+
+  /** Keeps the clip grid's thumbnail of a mask revision (null: an empty mask, stored as an empty blob). */
+  setMaskThumb(frameId: number, revision: number, png: Buffer | null): void {
+    this.db.prepare('UPDATE masks SET thumb = ? WHERE frame_id = ? AND revision = ?').run(png ?? Buffer.alloc(0), frameId, revision)
   }
 
   setFrameStatus(frameIds: number[], status: ReviewStatus, comment: string | null = null): number {

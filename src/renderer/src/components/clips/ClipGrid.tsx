@@ -5,10 +5,10 @@ import { getApi } from '../../apiClient'
 import { prefetchClipThumbMasks, useClipThumbMasks, type ThumbMask } from '../../queries/clipThumbs'
 import { formatClock, formatSeconds, plural } from '../../format'
 import { FlagBadges, StatusBadge } from '../Badges'
-import { assignSlots, layoutGrid, visibleRows, type GridLayout, type GridRow, type GroupOfClips } from './gridLayout'
+import { GAP, assignSlots, layoutGrid, renderedRows, visibleRows, type GridLayout, type GridRow, type GroupOfClips } from './gridLayout'
 import { MaskOverlay } from './MaskOverlay'
 
-/** Pixels rendered above and below the visible part, so a scroll step rarely mounts a row late. */
+/** Pixels rendered above and below the visible part: the compositor scrolls a wheel or touch step before the scroll event reaches the grid, into rows already drawn. */
 const OVERSCAN = 480
 /** Up to this many clips every row is rendered (a small DOM anyway; find-in-page sees all). */
 const RENDER_ALL_UP_TO = 100
@@ -77,7 +77,7 @@ export function ClipGrid({ dir, list, videoById, picked, onOpen, onSelect }: Pro
     const l = layoutRef.current
     if (!l) return
     const v = viewport()
-    const [a, b] = l.order.length <= RENDER_ALL_UP_TO ? [0, l.rows.length] : visibleRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN)
+    const [a, b] = l.order.length <= RENDER_ALL_UP_TO ? [0, l.rows.length] : renderedRows(l.rows, v.top - OVERSCAN, v.top + v.height + OVERSCAN, l.rowHeight + GAP)
     setRange((prev) => (prev[0] === a && prev[1] === b ? prev : [a, b]))
     // Masks ahead of the view, in either direction: asked for only when the rendered rows come
     // within one view of the rows already asked for, then PREFETCH_VIEWS views beyond them in one

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import type { Clip } from '../../../../shared/domain'
-import { GAP, GROUP_ROW_HEIGHT, MIN_CELL_WIDTH, assignSlots, columnsFor, groupByVideo, layoutGrid, visibleRows } from './gridLayout'
+import { GAP, GROUP_ROW_HEIGHT, MIN_CELL_WIDTH, assignSlots, columnsFor, groupByVideo, layoutGrid, renderedRows, visibleRows } from './gridLayout'
 
 const clip = (id: number, videoId: number, index: number): Clip =>
   ({ id, videoId, videoName: `v${videoId}.mp4`, index, name: `c${id}`, confidence: null }) as unknown as Clip
@@ -38,6 +38,33 @@ test('visibleRows finds exactly the rows that intersect a window', () => {
   expect(visibleRows(layout.rows, step * 10 - GAP + 1, step * 10)).toEqual([10, 10])
   expect(visibleRows(layout.rows, -500, 1e9)).toEqual([0, 25])
   expect(visibleRows(layout.rows, 1e9, 2e9)).toEqual([25, 25])
+})
+
+test('renderedRows: the same number of clip rows at every scroll offset, covering the window; one clip row in as one goes out', () => {
+  // 9 videos of 10 clips in rows of 4: header, 3 clip rows (4, 4, 2) per video.
+  const clips = Array.from({ length: 90 }, (_, i) => clip(i + 1, Math.floor(i / 10) + 1, i % 10))
+  const layout = layoutGrid(MIN_CELL_WIDTH * 4 + GAP * 3, { groups: groupByVideo(clips) })
+  const pitch = layout.rowHeight + GAP
+  const view = 3 * pitch + 50
+  const clipRows = ([a, b]: [number, number]): string[] => layout.rows.slice(a, b).filter((r) => r.kind === 'clips').map((r) => r.key)
+  let prev: string[] | null = null
+  for (let top = -100; top < layout.height + 100; top += 7) {
+    const [a, b] = renderedRows(layout.rows, top, top + view, pitch)
+    const keys = clipRows([a, b])
+    expect(keys).toHaveLength(Math.ceil(view / pitch) + 1)
+    // Contiguous, and every row that intersects the window is in.
+    const [va, vb] = visibleRows(layout.rows, top, top + view)
+    expect(a <= va && b >= vb).toBe(true)
+    if (prev) {
+      // A 7 px step changes at most one clip row, and as many come in as go out.
+      const gone = prev.filter((k) => !keys.includes(k))
+      expect(gone.length).toBeLessThanOrEqual(1)
+      expect(keys.filter((k) => !prev!.includes(k))).toHaveLength(gone.length)
+    }
+    prev = keys
+  }
+  // Fewer rows than the count: all of them.
+  expect(renderedRows(layout.rows.slice(0, 3), 0, view, pitch)).toEqual([0, 3])
 })
 
 test('assignSlots: rows that stay keep their slot, rows coming in take the slots freed by rows that left', () => {

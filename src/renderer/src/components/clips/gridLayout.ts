@@ -101,6 +101,24 @@ export function visibleRows(rows: readonly GridRow[], top: number, bottom: numbe
   return [lo, last]
 }
 
+/**
+ * The rows to render for the window [top, bottom): from the first row that intersects it, a fixed
+ * number of clip rows (enough to cover it, header rows in between not counted), shifted back at the
+ * end of the list. The count of rendered clip rows stays the same while scrolling, so a clip row
+ * comes in exactly when one goes out, in the same frame: the grid reuses the leaving row's elements
+ * (assignSlots) instead of mounting a row in one frame and removing one in another. Also at most one
+ * clip row changes per frame while a scroll step is shorter than a row.
+ */
+export function renderedRows(rows: readonly GridRow[], top: number, bottom: number, rowPitch: number): [number, number] {
+  const count = Math.ceil(Math.max(0, bottom - top) / rowPitch) + 1
+  let [a] = visibleRows(rows, top, bottom)
+  let b = a
+  let n = 0
+  while (b < rows.length && (n < count || rows[b].top < bottom)) if (rows[b++].kind === 'clips') n++
+  while (a > 0 && n < count) if (rows[--a].kind === 'clips') n++
+  return [a, b]
+}
+
 /** Clips grouped by video, in the order of `clips` (videos) and by index within each. */
 export function groupByVideo(clips: readonly Clip[]): GroupOfClips[] {
   const groups = new Map<number, GroupOfClips>()
