@@ -108,6 +108,18 @@ test('2,000 clips: several per row, only the visible rows in the DOM, scrolling 
   await expect(page.getByTestId('video-group-current')).toContainText('video039.mp4')
   await expect(page.getByTestId('video-group-current')).toBeInViewport()
   expect(await thumbWidth(page, clips[CLIPS - 1].id)).toBeGreaterThan(0)
+  // It covers the top of the view, the view's padding included: at any offset, what shows in the
+  // top few pixels is the stuck header, never a row or header row passing under it.
+  for (const scrollTop of [20_000, 20_170, 20_350]) {
+    const hit = await page.getByTestId('project-view').evaluate(`(() => {
+      const el = document.querySelector('[data-testid="project-view"]');
+      el.scrollTop = ${scrollTop};
+      const r = el.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + 40, r.top + 2);
+      return top ? Boolean(top.closest('[data-testid="video-group-current"]')) : null;
+    })()`)
+    expect(hit, `scrollTop ${scrollTop}`).toBe(true)
+  }
 })
 
 test('rows scrolled into view mount with their masks: the grid loads the masks of rows ahead of the view, a row query each', async ({ page }) => {
