@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createApp } from '../../src/main/app'
+import { migrations } from '../../src/main/db/migrations'
 import { LOCK_FILE } from '../../src/main/services/project/projectLock'
 import { DB_FILE, MEDIA_DIR, STAGING_DIR } from '../../src/main/services/project/ProjectService'
 import { encodeMask, MASK_ENCODING } from '../../src/main/services/project/maskCodec'
@@ -138,14 +139,16 @@ test('a read-only command upgrades an older project when no writer holds it, the
   const dir = join(root, 'older')
   expect((await avs('new', dir, '--task', 'ms3', '--name', 'Old')).code).toBe(0)
   const db = new BetterSqlite3(join(dir, DB_FILE))
-  db.exec('CREATE TABLE edits (id INTEGER)') // as schema 3 had it; 0004 drops it
+  // As schema 3 had it: the edits table (0004 drops it), no masks.thumb (0005 adds it).
+  db.exec('CREATE TABLE edits (id INTEGER); ALTER TABLE masks DROP COLUMN thumb')
   db.pragma('user_version = 3')
   db.close()
   const info = await avs('info', dir)
   expect(info.stderr).toBe('')
   expect(info.stdout).toMatch(/^Old \(MS3\)/)
   const after = new BetterSqlite3(join(dir, DB_FILE), { readonly: true })
-  expect(after.pragma('user_version', { simple: true })).toBe(4)
+  expect(after.pragma('user_version', { simple: true })).toBe(migrations.length)
+  expect(after.prepare("SELECT count(*) AS n FROM pragma_table_info('masks') WHERE name = 'thumb'").get()).toEqual({ n: 1 })
   after.close()
   expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
 }, 60_000)
