@@ -337,9 +337,9 @@ export class ProjectStore {
       if (this.db.prepare('SELECT 1 FROM frames f WHERE f.id = ? AND f.idx = (SELECT min(g.idx) FROM frames g WHERE g.clip_id = f.clip_id)').get(frameId)) {
         let thumb: Buffer | null | undefined
         try {
-          thumb = maskThumbPng(mask.data, mask.width, mask.height, this.task !== 'avss').png
+          thumb = maskThumbPng(mask.data, mask.width, mask.height, this.task !== 'avss')
         } catch {
-          thumb = undefined
+          // Left NULL: clip.thumbMasks tries again on request.
         }
         if (thumb !== undefined) this.setMaskThumb(frameId, next, thumb)
       }

@@ -40,7 +40,7 @@ export function clipThumbMasks(store: ProjectStore, clipIds: number[]): ClipThum
     let png = r.thumb
     if (png === null) {
       const mask = store.latestMask(r.frame_id)!
-      png = maskThumbPng(mask.data, mask.width, mask.height, binary).png ?? Buffer.alloc(0)
+      png = maskThumbPng(mask.data, mask.width, mask.height, binary) ?? Buffer.alloc(0)
       // A read-only view (another process writes the project) makes it again next time.
       if (!store.db.readonly) store.setMaskThumb(r.frame_id, r.revision, png)
     }
