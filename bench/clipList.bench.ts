@@ -10,6 +10,7 @@ import { record, WORK_DIR } from './lib'
 // time the page needs for one frame (script, style, layout, paint), not the vsync period.
 const UNTHROTTLED = ['--disable-frame-rate-limit', '--disable-gpu-vsync']
 const RUNS = 5
+const SCROLL_PASSES = 3
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -133,7 +134,7 @@ export async function benchClipList(): Promise<void> {
     record('start_screen.js', startJs / 1024, 'kB', rendererJsBytes(repo) / 1024, 'JavaScript the start screen loads; baseline = the whole renderer (one bundle)')
 
     // The clip list: time until the grid's cards are painted, then scrolling frame times.
-    const list = async (dir: string): Promise<{ interactive: number; scroll: { p95: number; median: number }; blank: number; cells: number; filterSort: number }> => {
+    const list = async (dir: string): Promise<{ interactive: number; scroll: { p95: number; median: number; passes: number[] }; blank: number; cells: number; filterSort: number }> => {
       await call(login, 'project.open', { dir })
       const times: number[] = []
       let last: Page | null = null
@@ -144,9 +145,13 @@ export async function benchClipList(): Promise<void> {
         last = r.page
       }
       const page = last!
-      // Warm-up pass (thumbnail masks of the rows fetched once), then the measured pass.
+      // Warm-up pass (thumbnail masks of the rows fetched once), then three measured passes: the
+      // figures are the median pass's, so that one pass slowed by something else on the machine
+      // (a 2-core VM's neighbours) does not decide them; every pass's p95 is printed.
       await scrollFrameTimes(page, 120, 160)
-      const scroll = await scrollFrameTimes(page, 400, 160)
+      const passes: Array<{ p95: number; median: number }> = []
+      for (let i = 0; i < SCROLL_PASSES; i++) passes.push(await scrollFrameTimes(page, 400, 160))
+      const scroll = { p95: median(passes.map((p) => p.p95)), median: median(passes.map((p) => p.median)), passes: passes.map((p) => p.p95) }
       // The same scroll again, not timed (the check forces a layout each frame): frames whose view rows do not cover.
       const { blank } = await scrollFrameTimes(page, 400, 160, true)
       const cells = await page.getByTestId('clip-card').count()
@@ -164,8 +169,8 @@ export async function benchClipList(): Promise<void> {
     const base = await list(small.dir)
     const res = await list(big.dir)
     record('clip_list.interactive.2000_clips', res.interactive, 'ms', base.interactive, `navigation start → first cards painted, median of ${RUNS}; baseline = 100-clip project (small enough to render whole); target ≤ 1000 ms`)
-    record('clip_list.scroll_frame.p95.2000_clips', res.scroll.p95, 'ms', base.scroll.p95, `400 frames scrolling 160 px/frame, frame rate unthrottled; baseline = 100-clip project; target ≤ 16 ms; ${res.cells} cards in the DOM`)
-    record('clip_list.scroll_frame.median.2000_clips', res.scroll.median, 'ms', base.scroll.median, 'baseline = 100-clip project')
+    record('clip_list.scroll_frame.p95.2000_clips', res.scroll.p95, 'ms', base.scroll.p95, `p95 of 400 frames scrolling 160 px/frame, frame rate unthrottled, median of ${SCROLL_PASSES} passes (${res.scroll.passes.map((p) => p.toFixed(1)).join(', ')} ms); baseline = 100-clip project; target ≤ 16 ms; ${res.cells} cards in the DOM`)
+    record('clip_list.scroll_frame.median.2000_clips', res.scroll.median, 'ms', base.scroll.median, `median frame, median of ${SCROLL_PASSES} passes; baseline = 100-clip project`)
     record('clip_list.scroll_blank_frames.2000_clips', res.blank, 'frames', base.blank, 'of 400 scrolled frames, those where the rendered rows leave a gap over 24 px in the view (must stay 0: fast frames must not come from rows not drawn)')
     record('clip_list.filter_sort.2000_clips', res.filterSort, 'ms', base.filterSort, 'select change → next frame painted (sort by confidence/video, status filter on/off), median of 12; baseline = 100-clip project')
   } finally {
