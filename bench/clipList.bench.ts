@@ -46,6 +46,19 @@ async function timeToPainted(context: BrowserContext, url: string, selector: str
  * end) and returns the p95 and median interval between frames, in ms.
  */
 async function scrollFrameTimes(page: Page, frames: number, step: number, countBlank = false): Promise<{ p95: number; median: number; blank: number }> {
+  // A page whose frames stop (a renderer that hung or died) fails the bench instead of hanging it.
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the page stopped producing frames: ${frames} scrolled frames did not finish within 60 s`)), 60_000)
+  })
+  try {
+    return await Promise.race([scrollFrames(page, frames, step, countBlank), stalled])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function scrollFrames(page: Page, frames: number, step: number, countBlank: boolean): Promise<{ p95: number; median: number; blank: number }> {
   // A string, not a function: tsx would wrap the inner functions in a helper the page does not have.
   return page.evaluate(`new Promise((done) => {
     const el = document.querySelector('[data-testid="project-view"]');
