@@ -88,12 +88,19 @@ export function deriveClipStatus(statuses: ReviewStatus[]): ReviewStatus {
   return 'unreviewed'
 }
 
+/**
+ * SQL for the id of the frame a clip's thumbnail shows (its first by index, through the (clip_id, idx)
+ * index): `Clip.thumb`, and the clip grid's mask over it (clip.thumbMasks, and the thumbnail
+ * ProjectStore.addMask keeps with that frame's revisions). `clipId` is an SQL expression.
+ */
+export const thumbFrameIdSql = (clipId: string): string => `(SELECT t.id FROM frames t WHERE t.clip_id = ${clipId} ORDER BY t.idx LIMIT 1)`
+
 const CLIP_SELECT = `
   SELECT c.*, v.name AS video_name,
     (SELECT min(m.confidence) FROM frames f JOIN masks m ON m.frame_id = f.id
       WHERE f.clip_id = c.id AND m.source = 'model') AS confidence,
     (SELECT group_concat(f.status) FROM frames f WHERE f.clip_id = c.id) AS statuses,
-    (SELECT f.thumb_path FROM frames f WHERE f.clip_id = c.id ORDER BY f.idx LIMIT 1) AS thumb
+    (SELECT f.thumb_path FROM frames f WHERE f.id = ${thumbFrameIdSql('c.id')}) AS thumb
   FROM clips c JOIN videos v ON v.id = c.video_id`
 
 /** All SQL of one project. Synchronous (better-sqlite3); one instance per open project. */
@@ -334,7 +341,7 @@ export class ProjectStore {
         .run(frameId, next, mask.source, mask.width, mask.height, mask.encoding, mask.data, mask.model ?? null, mask.confidence ?? null, new Date().toISOString())
       // The clip grid's thumbnail shows the clip's first frame: its revisions keep their thumbnail (migration 0005).
       // A mask the thumbnail cannot be made from is still saved (clip.thumbMasks then reports it).
-      if (this.db.prepare('SELECT 1 FROM frames f WHERE f.id = ? AND f.idx = (SELECT min(g.idx) FROM frames g WHERE g.clip_id = f.clip_id)').get(frameId)) {
+      if (this.db.prepare(`SELECT 1 FROM frames f WHERE f.id = ? AND f.id = ${thumbFrameIdSql('f.clip_id')}`).get(frameId)) {
         let thumb: Buffer | null | undefined
         try {
           thumb = maskThumbPng(mask.data, mask.width, mask.height, this.task !== 'avss')

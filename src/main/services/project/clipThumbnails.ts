@@ -1,7 +1,7 @@
 import { THUMB_MASK_BATCH, thumbMaskSize, type ClipThumbMask } from '../../../shared/clipThumbs'
 import { ApiError } from '../../../shared/api'
 import { maskThumbPng } from './maskThumb'
-import type { ProjectStore } from './ProjectStore'
+import { thumbFrameIdSql, type ProjectStore } from './ProjectStore'
 
 interface ThumbFrameRow {
   clip_id: number
@@ -27,7 +27,7 @@ export function clipThumbMasks(store: ProjectStore, clipIds: number[]): ClipThum
     .prepare(
       `SELECT j.value AS clip_id, f.id AS frame_id, f.width, f.height, m.revision, m.width AS mask_width, m.height AS mask_height, m.thumb
        FROM json_each(?) j
-       JOIN frames f ON f.id = (SELECT g.id FROM frames g WHERE g.clip_id = j.value ORDER BY g.idx LIMIT 1)
+       JOIN frames f ON f.id = ${thumbFrameIdSql('j.value')}
        LEFT JOIN masks m ON m.id = (SELECT n.id FROM masks n WHERE n.frame_id = f.id ORDER BY n.revision DESC LIMIT 1)`
     )
     .all(JSON.stringify(clipIds)) as ThumbFrameRow[]
