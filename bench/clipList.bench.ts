@@ -45,11 +45,13 @@ async function timeToPainted(context: BrowserContext, url: string, selector: str
  * Scrolls the project view one step per animation frame for `frames` frames (reversing at either
  * end) and returns the p95 and median interval between frames, in ms.
  */
+class FramesStalled extends Error {}
+
 async function scrollFrameTimes(page: Page, frames: number, step: number, countBlank = false): Promise<{ p95: number; median: number; blank: number }> {
   // A page whose frames stop (a renderer that hung or died) fails the bench instead of hanging it.
   let timer: ReturnType<typeof setTimeout> | undefined
   const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the page stopped producing frames: ${frames} scrolled frames did not finish within 60 s`)), 60_000)
+    timer = setTimeout(() => reject(new FramesStalled(`the page stopped producing frames: ${frames} scrolled frames did not finish within 60 s`)), 60_000)
   })
   try {
     return await Promise.race([scrollFrames(page, frames, step, countBlank), stalled])
@@ -179,8 +181,22 @@ export async function benchClipList(): Promise<void> {
       await page.close()
       return { interactive: median(times), scroll, blank, cells, filterSort: median(changes) }
     }
-    const base = await list(small.dir)
-    const res = await list(big.dir)
+    // Debian's Chromium 156, headless with the frame-rate limit off, now and then stops producing
+    // frames in the middle of a scroll: requestAnimationFrame never fires again while timers still
+    // run, and a screenshot times out (seen with this grid's CSS before and after 8e44253). Such a
+    // list is measured again once, on fresh pages; a second stall fails the bench.
+    const listOnce = async (dir: string): ReturnType<typeof list> => {
+      try {
+        return await list(dir)
+      } catch (err) {
+        if (!(err instanceof FramesStalled)) throw err
+        console.log(`  ${err.message}; measuring this list again on a fresh page`)
+        for (const p of context.pages()) if (p !== login) await p.close()
+        return list(dir)
+      }
+    }
+    const base = await listOnce(small.dir)
+    const res = await listOnce(big.dir)
     record('clip_list.interactive.2000_clips', res.interactive, 'ms', base.interactive, `navigation start → first cards painted, median of ${RUNS}; baseline = 100-clip project (small enough to render whole); target ≤ 1000 ms`)
     record('clip_list.scroll_frame.p95.2000_clips', res.scroll.p95, 'ms', base.scroll.p95, `p95 of 400 frames scrolling 160 px/frame, frame rate unthrottled, median of ${SCROLL_PASSES} passes (${res.scroll.passes.map((p) => p.toFixed(1)).join(', ')} ms); baseline = 100-clip project; target ≤ 16 ms; ${res.cells} cards in the DOM`)
     record('clip_list.scroll_frame.median.2000_clips', res.scroll.median, 'ms', base.scroll.median, `median frame, median of ${SCROLL_PASSES} passes; baseline = 100-clip project`)
