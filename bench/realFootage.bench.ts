@@ -70,6 +70,8 @@ interface ModelRun {
   name: string
   provider: string | null
   sPerClip: number
+  /** Mean ms per clip of each stage of the segment job (decode, features, inference, postprocess, store). */
+  stageMs: Record<string, number>
   clips: ClipEval[]
   summary: Summary
 }
@@ -224,6 +226,11 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       const wallMs = performance.now() - t
       if (job.status !== 'done') throw new Error(`${modelId}: segment job ${job.status}: ${job.error}`)
       if (job.fallbackReason) say(`${modelId}: ${job.fallbackReason}\n`)
+      const timings = app.segments.timings(jobId)
+      const stageMs: Record<string, number> = {}
+      for (const k of ['decode', 'features', 'inference', 'postprocess', 'store'] as const) stageMs[k] = timings.reduce((a, x) => a + x[k], 0) / Math.max(1, timings.length)
+      stageMs.other = (wallMs - timings.reduce((a, x) => a + x.decode + x.features + x.inference + x.postprocess + x.store, 0)) / Math.max(1, timings.length)
+      say(`${modelId}: ms per clip by stage: ${Object.entries(stageMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`)
       const evals: ClipEval[] = clips.map(({ clip, built: b }) => {
         const detail = store.getClip(clip.id)!
         const frames = detail.frames.map((f): FrameEval => {
@@ -244,7 +251,7 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
         })
         return { seq: b.seq, variant: b.variant, clipName: clip.name, flags: clip.flags, frames }
       })
-      return { id: modelId, name: job.model ?? modelId, provider: job.provider, sPerClip: wallMs / 1000 / clips.length, clips: evals, summary: summarise(evals, seqs) }
+      return { id: modelId, name: job.model ?? modelId, provider: job.provider, sPerClip: wallMs / 1000 / clips.length, stageMs, clips: evals, summary: summarise(evals, seqs) }
     }
 
     const main = await runModel(tested.id)
@@ -302,7 +309,7 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       targetDbfs: TARGET_DBFS,
       clips: built.map(({ seq, variant, frames, rate, sound, meanDb }) => ({ seq, variant, frames, rate, sound, meanDb })),
       figures,
-      models: [main, ...(base ? [base] : [])].map((r) => ({ id: r.id, name: r.name, provider: r.provider, sPerClip: r.sPerClip, summary: r.summary, clips: r.clips })),
+      models: [main, ...(base ? [base] : [])].map((r) => ({ id: r.id, name: r.name, provider: r.provider, sPerClip: r.sPerClip, stageMs: r.stageMs, summary: r.summary, clips: r.clips })),
       baselineNote: baselineNote || null
     }
     if (opts.json) {

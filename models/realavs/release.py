@@ -122,6 +122,7 @@ def main(argv=None):
     ap.add_argument("--parity-dir", default=None)
     ap.add_argument("--input-size", type=int, default=None, help="square input size (default: the training size)")
     ap.add_argument("--int8", action="store_true", help="IS-Net's convolutions in int8 (quantize.py; calibrated on GCompris/SynthAVS images)")
+    ap.add_argument("--convs-only", action="store_true", help="with --int8: only Conv+ReLU in int8 (1.1.0); default: also Add, Concat, Resize, MaxPool")
     ap.add_argument("--gate", type=int, default=0, help="output = IS-Net's saliency where the head's mask dilated by k x k says it sounds (SaliencyRefiner)")
     a = ap.parse_args(argv)
     import onnx
@@ -139,7 +140,7 @@ def main(argv=None):
         if a.int8:
             from .quantize import quantize_feature_graph
             assert H == W, "int8 calibration takes square inputs"
-            feat = quantize_feature_graph(feat, H)
+            feat = quantize_feature_graph(feat, H, full=not a.convs_only)
         m = fp16_storage(merged(feat, hp))
         for k, v in enumerate((T, 3, H, W)):    # static shapes, as the app's contract says
             m.graph.input[0].type.tensor_type.shape.dim[k].dim_value = v
@@ -159,7 +160,9 @@ def main(argv=None):
     n_isnet = sum(int(np.prod(i.dims)) for i in feat.graph.initializer if i.data_type in (1, 3, 10))   # float / int8 / fp16 weights
     arch = dict(cfg)
     arch.update(visual_encoder="IS-Net (DIS) medium, frozen, truncated after its stride-4 decoder stage"
-                + (", convolutions in int8 (QDQ, calibrated; models/realavs/quantize.py)" if a.int8 else ""), head="CCFormer")
+                + ((", convolutions in int8 (QDQ, calibrated; models/realavs/quantize.py)" if a.convs_only else
+                    ", int8 (QDQ, calibrated; models/realavs/quantize.py): convolutions, residual adds, concatenations, resizes and max-pools")
+                   if a.int8 else ""), head="CCFormer")
     if a.gate:
         arch["output"] = f"IS-Net's side-2 saliency logit gated by the head's mask dilated {a.gate}x{a.gate}: min(sal, maxpool(head))"
     card = {

@@ -47,10 +47,59 @@ def _ranges(x):
 
 
 def test_plan_quantizes_relu_outputs_conv_inputs_and_lets_maxpool_share_its_input_parameters():
-    plan = qz.plan(_rsu_like())
-    assert plan == {"a": "relu", "feat": "relu", "input": "minmax", "cat": "minmax"}
-    # the MaxPool output feeds Concat, not a Conv: it is not quantized on its own
-    assert "p" not in plan
+    # 1.1.0's plan (convs only): the MaxPool output feeds Concat, not a Conv, so it is not quantized
+    assert qz.plan(_rsu_like(), full=False) == {"a": "relu", "feat": "relu", "input": "minmax", "cat": "minmax"}
+    # the full plan (the default): the MaxPool output is quantized with its input's parameters, so the
+    # Concat reads two dequantized inputs and writes a quantized output (onnxruntime: QLinearConcat)
+    assert qz.plan(_rsu_like()) == {"a": "relu", "feat": "relu", "input": "minmax", "cat": "minmax", "p": ("same", "a")}
+
+
+def _residual_up():
+    """IS-Net's RSU tail and decoder step: relu(conv a) + relu(conv b) -> s; resize(s) -> u; maxpool(u) -> m;
+    concat(m, a') -> conv."""
+    rng = np.random.default_rng(1)
+    w = {k: numpy_helper.from_array(rng.standard_normal(sh).astype(np.float32) * 0.3, k)
+         for k, sh in (("Wa", (4, 3, 3, 3)), ("Wb", (4, 4, 3, 3)), ("Wc", (2, 8, 3, 3)))}
+    nodes = [
+        helper.make_node("Conv", ["input", "Wa"], ["ca"], pads=[1, 1, 1, 1], name="conva"),
+        helper.make_node("Relu", ["ca"], ["a"]),
+        helper.make_node("Conv", ["a", "Wb"], ["cb"], pads=[1, 1, 1, 1], name="convb"),
+        helper.make_node("Relu", ["cb"], ["b"]),
+        helper.make_node("Add", ["a", "b"], ["s"]),
+        helper.make_node("Resize", ["s", "", "scales"], ["u"], mode="linear"),
+        helper.make_node("MaxPool", ["u"], ["m"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Concat", ["m", "a"], ["cat"], axis=1),
+        helper.make_node("Conv", ["cat", "Wc"], ["out"], pads=[1, 1, 1, 1], name="convc"),
+    ]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 2, 8, 8])],
+                          list(w.values()) + [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)])
+    m.ir_version = 8
+    return m
+
+
+def test_full_plan_quantizes_residual_adds_and_carries_parameters_through_resize_and_maxpool():
+    plan = qz.plan(_residual_up())
+    assert plan["s"] == "minmax"                              # the Add: QLinearAdd
+    assert plan["u"] == ("same", "s") and plan["m"] == ("same", "s")   # uint8 Resize and MaxPool
+    assert plan["cat"] == "minmax"                            # QLinearConcat
+    assert "out" not in plan                                  # a Conv without ReLU writes float
+    assert qz.plan(_residual_up(), full=False) == {"a": "relu", "b": "relu", "input": "minmax", "cat": "minmax"}
+    ranges = {k: {"min": [0.0], "max": [2.0]} for k in ("a", "b", "s", "cat")}
+    ranges["input"] = {"min": [-0.5], "max": [0.5]}
+    m = qz.quantize(_residual_up(), ranges, "mean")
+    onnx.checker.check_model(m)
+    ini = _inits(m)
+    prod = {o: n for n in m.graph.node for o in n.output}
+    # the Resize and MaxPool outputs go through a Q -> DQ pair with the Add's scale and zero point
+    for t in ("u", "m"):
+        assert prod[t].op_type == "DequantizeLinear"
+        assert float(ini[t + "_scale"]) == float(ini["s_scale"]) and int(ini[t + "_zp"]) == int(ini["s_zp"])
+    # every input of the Add and the Concat is dequantized
+    for n in m.graph.node:
+        if n.op_type in ("Add", "Concat"):
+            assert all(prod[x].op_type == "DequantizeLinear" for x in n.input)
 
 
 def _inits(m):

@@ -45,7 +45,7 @@ test.runIf(existsSync(join(REPO, 'models', `${MODEL}.onnx`)))('the shipped defau
   const first = models.find((m) => m.valid)
   expect(first?.id, 'the default model is listed first').toBe(MODEL)
   expect(first?.license).toBe('AGPL-3.0-or-later')
-  expect(first?.inputSize).toEqual([896, 896])
+  expect(first?.inputSize).toEqual([768, 768])
 
   await app.dispatch('project.create', { dir: join(root, 'p'), task: 's4' })
   const { jobId } = (await app.dispatch('media.import', { paths: [clip('sound.mp4', true), clip('mute.mp4', false)] })) as { jobId: string }
