@@ -6,8 +6,10 @@ How: the head of the card's config is exported exactly as ``release.py`` exports
 parameter element set to a distinct integer (1 … N, exact in fp32 below 2**24). Each initializer
 of that export then says, element by element, which parameter element it holds; the released
 file's initializer of the same name (stored fp16 there when large: ``<name>_fp16``) gives its
-value. Parameters that constant folding combined with other values (not a plain copy, transpose
-or slice) would show up as elements nobody holds: the script fails then rather than guess.
+value. What constant folding added to a parameter (the sine positions plus the level embedding) is
+the difference from a second export with every parameter zero; a Conv+BatchNorm pair (the audio
+encoder) is one folded Conv in the file, whose weights and bias go back as the conv and an identity
+BatchNorm. A parameter element nobody holds otherwise is an error rather than a guess.
 
   /usr/bin/python3 -m models.realavs.extract_head models/ccformer-isnet-s4.onnx models/ccformer-isnet-s4.model.json \\
       --out models/runs/extracted/best.pt
@@ -43,6 +45,7 @@ def extract(onnx_path, card_path):
     sizes = [p.numel() for _, p in params]
     total = sum(sizes)
     assert total < 2 ** 24, f"{total} parameter elements: too many to tag exactly in fp32"
+
     def export(fill):
         with torch.no_grad():
             start = 1
