@@ -41,12 +41,12 @@ async function timeToPainted(context: BrowserContext, url: string, selector: str
   return { ms, jsBytes, page }
 }
 
+class FramesStalled extends Error {}
+
 /**
  * Scrolls the project view one step per animation frame for `frames` frames (reversing at either
  * end) and returns the p95 and median interval between frames, in ms.
  */
-class FramesStalled extends Error {}
-
 async function scrollFrameTimes(page: Page, frames: number, step: number, countBlank = false): Promise<{ p95: number; median: number; blank: number }> {
   // A page whose frames stop (a renderer that hung or died) fails the bench instead of hanging it.
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import { encodePng, resizeBilinearRGB } from '../src/main/image/png'
 import { decodeImagesRgb } from '../src/main/services/avsbench/decodeImages'
 import { decodeClipFrames } from '../src/main/services/inference/decodeFrames'
+import { parseCard } from '../src/main/services/inference/modelCard'
 import { resolveTool } from '../src/main/services/media/ffmpegTools'
 import { record, WORK_DIR } from './lib'
 
@@ -125,7 +126,10 @@ export async function benchCodecs(): Promise<void> {
   await both('resize_640x360_to_224', () => resizeBilinearRGB(frames[i++ % N], 640, 360, 224, 224), sharp && (() => raw(frames[i++ % N], 640, 360, 3).resize(224, 224, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()), `export's frames: png.ts (cv2.resize INTER_LINEAR, bit-exact) vs sharp linear${sharpSmall ? ` (${diff(small[0], sharpSmall)} from cv2's)` : ''}`)
   // Model input: ffmpeg decodes and scales a clip's 5 frames in one process vs sharp per frame.
   // The input sizes of the shipped models, from their cards (ccformer-tiny-s4 160, ccformer-isnet-s4 1.2.0 768).
-  const sizes = ['ccformer-tiny-s4', 'ccformer-isnet-s4'].map((m) => (JSON.parse(readFileSync(join(__dirname, '..', 'models', `${m}.model.json`), 'utf8')) as { input_size: number[] }).input_size[0])
+  const sizes = ['ccformer-tiny-s4', 'ccformer-isnet-s4'].map((m) => {
+    const file = join(__dirname, '..', 'models', `${m}.model.json`)
+    return parseCard(readFileSync(file, 'utf8'), file).input_size[0]
+  })
   for (const S of sizes) {
     const clip = jpgs.slice(0, 5)
     const viaFfmpeg = await cpuPerItem(5, rounds, () => decodeClipFrames(ffmpeg, clip, S, S))

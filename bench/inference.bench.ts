@@ -7,7 +7,7 @@ import { createApp } from '../src/main/app'
 import { defaultThreads, loadSession, releaseSessions } from '../src/main/services/inference/session'
 import type { JobInfo } from '../src/shared/inference'
 import { makeVideo } from '../test/fixtures/media'
-import { record, WORK_DIR } from './lib'
+import { JOB_STAGES, record, stageTotals, WORK_DIR } from './lib'
 
 const REPO = resolve(__dirname, '..')
 const PY = '/usr/bin/python3'
@@ -98,14 +98,13 @@ export async function benchInference(): Promise<void> {
   const wallMs = performance.now() - t0
   if (job.status !== 'done') throw new Error(`bench job ${job.status}: ${job.error}`)
   const t = app.segments.timings(jobId)
-  const sum = (k: 'decode' | 'features' | 'inference' | 'postprocess' | 'store'): number => t.reduce((a, x) => a + x[k], 0)
+  const total = stageTotals(t)
   record(`inference.e2e_${clips.length}clips.clips_per_s`, (clips.length / wallMs) * 1000, 'clips/s', null,
     `${clips.length} × 5-frame clips of 640×360, worker thread, CPU, ${threads} thread(s), ${model.label}`)
-  for (const k of ['decode', 'features', 'inference', 'postprocess', 'store'] as const) {
-    record(`inference.e2e.share.${k}`, (100 * sum(k)) / wallMs, '%', null, `${(sum(k) / t.length).toFixed(1)} ms per clip`)
+  for (const k of JOB_STAGES) {
+    record(`inference.e2e.share.${k}`, (100 * total[k]) / wallMs, '%', null, `${(total[k] / t.length).toFixed(1)} ms per clip`)
   }
-  const staged = sum('decode') + sum('features') + sum('inference') + sum('postprocess') + sum('store')
-  record('inference.e2e.share.overhead', (100 * (wallMs - staged)) / wallMs, '%', null, 'job bookkeeping, worker messages, SQLite job rows, events')
+  record('inference.e2e.share.overhead', (100 * (wallMs - total.staged)) / wallMs, '%', null, 'job bookkeeping, worker messages, SQLite job rows, events')
   await app.segments.close()
   app.projects.close()
   // The 60-clip project is rebuilt each run; do not let runs pile up in bench/.work.

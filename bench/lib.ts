@@ -25,6 +25,18 @@ export function record(name: string, value: number, unit: string, baseline: numb
 
 const round = (x: number): number => Math.round(x * 1000) / 1000
 
+/** The stages of one clip in a segment job, as SegmentService.timings() reports them. */
+export const JOB_STAGES = ['decode', 'features', 'inference', 'postprocess', 'store'] as const
+export type JobStage = (typeof JOB_STAGES)[number]
+
+/** Total ms of each stage over a segment job's clips, and of all stages together (`staged`). */
+export function stageTotals(timings: ReadonlyArray<Record<JobStage, number>>): Record<JobStage | 'staged', number> {
+  const totals = { decode: 0, features: 0, inference: 0, postprocess: 0, store: 0, staged: 0 }
+  for (const t of timings) for (const k of JOB_STAGES) totals[k] += t[k]
+  totals.staged = JOB_STAGES.reduce((a, k) => a + totals[k], 0)
+  return totals
+}
+
 /** Merges this run's figures into bench/results.json. */
 export function writeResults(): void {
   const file = join(BENCH_DIR, 'results.json')

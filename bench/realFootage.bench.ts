@@ -16,7 +16,7 @@ import { decodeMask } from '../src/main/services/project/maskCodec'
 import type { ImportResult } from '../src/shared/domain'
 import { ProviderChoice, type JobInfo, type ModelInfo } from '../src/shared/inference'
 import { maskIoU } from '../src/shared/metrics/avsMetrics'
-import { record, writeResults } from './lib'
+import { JOB_STAGES, record, stageTotals, writeResults } from './lib'
 import { buildClips, DAVIS_SEQUENCES, TARGET_DBFS, type BuiltClip, type Variant } from './realFootageClips'
 import { spearman } from './spearman'
 
@@ -227,9 +227,10 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       if (job.status !== 'done') throw new Error(`${modelId}: segment job ${job.status}: ${job.error}`)
       if (job.fallbackReason) say(`${modelId}: ${job.fallbackReason}\n`)
       const timings = app.segments.timings(jobId)
-      const stageMs: Record<string, number> = {}
-      for (const k of ['decode', 'features', 'inference', 'postprocess', 'store'] as const) stageMs[k] = timings.reduce((a, x) => a + x[k], 0) / Math.max(1, timings.length)
-      stageMs.other = (wallMs - timings.reduce((a, x) => a + x.decode + x.features + x.inference + x.postprocess + x.store, 0)) / Math.max(1, timings.length)
+      const total = stageTotals(timings)
+      const perClip = (ms: number): number => ms / Math.max(1, timings.length)
+      const stageMs: Record<string, number> = Object.fromEntries(JOB_STAGES.map((k) => [k, perClip(total[k])]))
+      stageMs.other = perClip(wallMs - total.staged)
       say(`${modelId}: ms per clip by stage: ${Object.entries(stageMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`)
       const evals: ClipEval[] = clips.map(({ clip, built: b }) => {
         const detail = store.getClip(clip.id)!

@@ -86,7 +86,6 @@ def extract(onnx_path, card_path):
     flat = np.where(cnt > 0, acc / np.maximum(cnt, 1), np.nan).astype(np.float32)
     state = {}
     start = 1
-    missing = []
     for (n, p), k in zip(params, sizes):
         state[n] = torch.from_numpy(flat[start:start + k].copy()).reshape(p.shape)
         start += k
@@ -115,25 +114,25 @@ def extract(onnx_path, card_path):
         state[f"{mod_name}.1.bias"] = torch.from_numpy(b.copy())
         state[f"{mod_name}.1.running_mean"] = torch.zeros(w.shape[0])
         state[f"{mod_name}.1.running_var"] = torch.full((w.shape[0],), 1.0 - bn.eps)
-    for n, p in params:
-        if torch.isnan(state[n]).any():
-            missing.append(f"{n} ({int(torch.isnan(state[n]).sum())} of {p.numel()})")
-    # Buffers the file holds by name (the input BatchNorm's running statistics).
-    for n in fresh:
-        if n in state:
-            continue
-        state[n] = torch.from_numpy(released["model." + n].copy()).reshape(fresh[n].shape) if "model." + n in released else fresh[n]
     # Parameters the inference graph never reads (the training-only contrastive projections) are
-    # not in the file: they keep their fresh initial values and are reported.
-    unused = [m for m in missing if m.startswith("bcl_")]
-    missing = [m for m in missing if not m.startswith("bcl_")]
+    # not in the file: they keep their fresh initial values and are reported; any other gap is an error.
+    gaps = {n: int(torch.isnan(state[n]).sum()) for n, _ in params if torch.isnan(state[n]).any()}
+
+    def report(names):
+        return [f"{n} ({gaps[n]} of {state[n].numel()})" for n in names]
+
+    missing = [n for n in gaps if not n.startswith("bcl_")]
     if missing:
-        raise SystemExit("not recovered: " + ", ".join(missing))
-    for u in unused:
-        state[u.split(" ")[0]] = fresh[u.split(" ")[0]]
+        raise SystemExit("not recovered: " + ", ".join(report(missing)))
+    unused = [n for n in gaps if n.startswith("bcl_")]
+    # Those, and the buffers: from the file where it holds them by name (the input BatchNorm's
+    # running statistics), else fresh.
+    for n in fresh:
+        if n in unused or n not in state:
+            state[n] = torch.from_numpy(released["model." + n].copy()).reshape(fresh[n].shape) if "model." + n in released else fresh[n]
     return {"model": state, "cfg": cfg, "step": card.get("training", {}).get("steps"),
             "extracted_from": {"onnx": os.path.basename(onnx_path), "version": card.get("version"), "sha256": card.get("sha256")},
-            "unused": unused}
+            "unused": report(unused)}
 
 
 def main(argv=None):

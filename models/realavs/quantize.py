@@ -71,13 +71,12 @@ def plan(model, full=True):
         if n.op_type == "Relu" and n.input[0] in prod and prod[n.input[0]].op_type == "Conv":
             q[n.output[0]] = "relu"
     for n in g.node:                    # graph order: a Resize/MaxPool input is decided before it
-        if full and n.op_type == "Add" and all(x in q for x in n.input):
-            q[n.output[0]] = "minmax"
-        elif full and n.op_type in ("Resize", "MaxPool") and n.input[0] in q:
-            src = n.input[0]
-            q[n.output[0]] = ("same", q[src][1] if isinstance(q[src], tuple) else src)
-        elif full and n.op_type == "Concat" and n.input and all(x in q for x in n.input):
-            q[n.output[0]] = "minmax"
+        if full:
+            if n.op_type in ("Add", "Concat") and all(x in q for x in n.input):
+                q[n.output[0]] = "minmax"
+            elif n.op_type in ("Resize", "MaxPool") and n.input[0] in q:
+                src = n.input[0]
+                q[n.output[0]] = ("same", q[src][1] if isinstance(q[src], tuple) else src)
         if n.op_type != "Conv":
             continue
         x = n.input[0]

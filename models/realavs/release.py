@@ -159,10 +159,11 @@ def main(argv=None):
     n_head = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("bcl_"))
     n_isnet = sum(int(np.prod(i.dims)) for i in feat.graph.initializer if i.data_type in (1, 3, 10))   # float / int8 / fp16 weights
     arch = dict(cfg)
-    arch.update(visual_encoder="IS-Net (DIS) medium, frozen, truncated after its stride-4 decoder stage"
-                + ((", convolutions in int8 (QDQ, calibrated; models/realavs/quantize.py)" if a.convs_only else
-                    ", int8 (QDQ, calibrated; models/realavs/quantize.py): convolutions, residual adds, concatenations, resizes and max-pools")
-                   if a.int8 else ""), head="CCFormer")
+    encoder = "IS-Net (DIS) medium, frozen, truncated after its stride-4 decoder stage"
+    if a.int8:
+        ops = "convolutions" if a.convs_only else "convolutions, residual adds, concatenations, resizes and max-pools"
+        encoder += f", int8 (QDQ, calibrated; models/realavs/quantize.py): {ops}"
+    arch.update(visual_encoder=encoder, head="CCFormer")
     if a.gate:
         arch["output"] = f"IS-Net's side-2 saliency logit gated by the head's mask dilated {a.gate}x{a.gate}: min(sal, maxpool(head))"
     card = {
