@@ -20,12 +20,17 @@ let app: App
 // slowly panning; the synthetic red-box scenes of ffmpeg's generators are not objects to the model.
 const PICTURE = '/usr/share/backgrounds/goldfish.png'
 
-/** 5.2 s of the goldfish picture, 640×360 at 25 fps, with a harmonic tone or with silence. */
-function clip(file: string, sound: boolean): string {
+/**
+ * 5.2 s at 640×360, 25 fps, with a harmonic tone or with silence: the goldfish picture slowly
+ * panning, or (`blank`) a plain grey frame with nothing in it to segment.
+ */
+function clip(file: string, sound: boolean, blank = false): string {
   const out = join(root, file)
   const audio = sound ? "aevalsrc='0.2*sin(2*PI*220*t)+0.12*sin(2*PI*440*t)+0.08*sin(2*PI*660*t)':s=44100:d=5.2" : 'anullsrc=r=44100:cl=mono'
-  execFileSync(ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', '-loop', '1', '-framerate', '25', '-t', '5.2', '-i', PICTURE, '-f', 'lavfi', '-i', audio,
-    '-vf', "scale=1280:720,crop=w=1120:h=630:x='20*t':y='11*t',scale=640:360,format=yuv420p", '-t', '5.2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '96k', out])
+  const video = blank ? ['-f', 'lavfi', '-i', 'color=c=0x808080:s=640x360:r=25:d=5.2'] : ['-loop', '1', '-framerate', '25', '-t', '5.2', '-i', PICTURE]
+  const vf = blank ? 'format=yuv420p' : "scale=1280:720,crop=w=1120:h=630:x='20*t':y='11*t',scale=640:360,format=yuv420p"
+  execFileSync(ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', ...video, '-f', 'lavfi', '-i', audio,
+    '-vf', vf, '-t', '5.2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '96k', out])
   return out
 }
 
@@ -48,15 +53,15 @@ test.runIf(existsSync(join(REPO, 'models', `${MODEL}.onnx`)))('the shipped defau
   expect(first?.inputSize).toEqual([768, 768])
 
   await app.dispatch('project.create', { dir: join(root, 'p'), task: 's4' })
-  const { jobId } = (await app.dispatch('media.import', { paths: [clip('sound.mp4', true), clip('mute.mp4', false)] })) as { jobId: string }
+  const { jobId } = (await app.dispatch('media.import', { paths: [clip('sound.mp4', true), clip('mute.mp4', false), clip('blank-sound.mp4', true, true), clip('blank-mute.mp4', false, true)] })) as { jobId: string }
   await app.imports.wait(jobId)
   const store = app.projects.require().store
   const clips = store.listClips().map((c) => store.getClip(c.id)!)
-  expect(clips).toHaveLength(2)
+  expect(clips).toHaveLength(4)
 
   const started = (await app.dispatch('segment.start', { provider: 'cpu' })) as { jobId: string }
   const job: JobInfo = await app.segments.wait(started.jobId)
-  expect(job).toMatchObject({ status: 'done', done: 2, failedClips: 0, model: MODEL, provider: 'cpu' })
+  expect(job).toMatchObject({ status: 'done', done: 4, failedClips: 0, model: MODEL, provider: 'cpu' })
 
   const area = (clipIndex: number): { fg: number; central: number; conf: number[] } => {
     let fg = 0
@@ -86,4 +91,14 @@ test.runIf(existsSync(join(REPO, 'models', `${MODEL}.onnx`)))('the shipped defau
   // Muted: (almost) nothing, as AVSBench's ground truth is empty in silent seconds.
   expect(mute.fg).toBeLessThan(0.5 * sound.fg)
   for (const c of [...sound.conf, ...mute.conf]) expect(c).toBeGreaterThanOrEqual(0)
+  // Nothing to see: empty masks either way. With silence that is right and confident; with a sound
+  // playing, an empty mask means the model missed what sounds, so its confidence is ~0 and
+  // "model confidence, lowest first" puts that clip first.
+  const blankSound = area(2)
+  const blankMute = area(3)
+  expect([blankSound.fg, blankMute.fg]).toEqual([0, 0])
+  for (const c of blankSound.conf) expect(c).toBeLessThan(0.05)
+  for (const c of blankMute.conf) expect(c).toBeGreaterThan(0.5)
+  const lowest = [...store.listClips()].sort((a, b) => (a.confidence ?? 1) - (b.confidence ?? 1))[0]
+  expect(lowest.id, 'the clip list puts the sounding clip with empty masks first').toBe(clips[2].id)
 }, 180_000)

@@ -3,7 +3,7 @@ import { EXAMPLE_SIZE } from '../../src/shared/audio/logMel'
 import { clipLengthMismatch, graphMismatches, parseCard, taskMismatch, type ModelCard } from '../../src/main/services/inference/modelCard'
 import { encodeNpyFloat32 } from '../../src/main/services/inference/npy'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
-import { binaryConfidence, calibrate, logitsToMask } from '../../src/main/services/inference/postprocess'
+import { audioActivity, binaryConfidence, calibrate, emptyMaskConfidence, isEmptyFrame, logitsToMask, secondLevelDb } from '../../src/main/services/inference/postprocess'
 import { audioToTensor, framesToTensor, padModeOf } from '../../src/main/services/inference/preprocess'
 import { plainReason, providerPlan } from '../../src/main/services/inference/session'
 
@@ -102,6 +102,39 @@ describe('postprocess', () => {
     expect(emptySure).toBeGreaterThan(0.99)
     expect(emptyUnsure).toBe(0)
     expect(() => binaryConfidence(new Float32Array(8), [1, 2, 2, 2], 0)).toThrow(/K = 1/)
+  })
+
+  test('an empty mask is confident only in a silent second: loudness per second, loudest 100 ms', () => {
+    const sr = 16000
+    // 3 s: a 0.1-amplitude tone (−23 dBFS RMS), then digital silence, then a quiet room (−66 dBFS)
+    // with one 100-ms word at −37 dBFS in it.
+    const pcm = new Int16Array(3 * sr)
+    for (let i = 0; i < sr; i++) pcm[i] = Math.round(3277 * Math.sin((2 * Math.PI * 440 * i) / sr))
+    for (let i = 2 * sr; i < 3 * sr; i++) pcm[i] = Math.round(23 * Math.sin((2 * Math.PI * 97 * i) / sr))
+    for (let i = 2 * sr + 8000; i < 2 * sr + 9600; i++) pcm[i] = Math.round(650 * Math.sin((2 * Math.PI * 300 * i) / sr))
+    expect(secondLevelDb(pcm, 0, 'zeros')).toBeCloseTo(-23, 0)
+    expect(secondLevelDb(pcm, 1, 'zeros')).toBe(-120)
+    expect(secondLevelDb(pcm, 2, 'zeros')).toBeCloseTo(-37, 0)
+    // Past the audio: the last second again when the model repeats it, else silence.
+    expect(secondLevelDb(pcm, 4, 'repeat-last')).toBeCloseTo(-37, 0)
+    expect(secondLevelDb(pcm, 4, 'zeros')).toBe(-120)
+    expect(secondLevelDb(new Int16Array(0), 0, 'repeat-last')).toBe(-120)
+    expect(audioActivity(-120)).toBe(0)
+    expect(audioActivity(-60)).toBe(0)
+    expect(audioActivity(-50)).toBeCloseTo(0.5, 9)
+    expect(audioActivity(-23)).toBe(1)
+    expect(emptyMaskConfidence(0.98, audioActivity(-120))).toBe(0.98)
+    expect(emptyMaskConfidence(0.98, audioActivity(-23))).toBe(0)
+  })
+
+  test('isEmptyFrame: no logit > 0 (binary), background wins everywhere (semantic), frame t only', () => {
+    const bin = new Float32Array([-1, -2, -3, -4, /* frame 1 */ -1, 0.01, -3, -4])
+    expect(isEmptyFrame(bin, [2, 1, 2, 2], 0)).toBe(true)
+    expect(isEmptyFrame(bin, [2, 1, 2, 2], 1)).toBe(false)
+    // K = 3, 1×2: frame 0 background wins both pixels; frame 1 class 2 wins pixel 1.
+    const sem = new Float32Array([5, 5, 1, 4, 0, 4.9, /* frame 1 */ 5, 5, 1, 1, 0, 6])
+    expect(isEmptyFrame(sem, [2, 3, 1, 2], 0)).toBe(true)
+    expect(isEmptyFrame(sem, [2, 3, 1, 2], 1)).toBe(false)
   })
 
   test('semantic: argmax over K upsampled channels picks the class per pixel, frame t of T', () => {

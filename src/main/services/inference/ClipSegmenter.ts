@@ -7,7 +7,7 @@ import { decodeWavPcm16 } from '../media/wav'
 import { encodeMask } from '../project/maskCodec'
 import { decodeClipFrames } from './decodeFrames'
 import { INPUT_AUDIO, INPUT_FRAMES, OUTPUT_LOGITS, type ModelCard } from './modelCard'
-import { logitsToMask } from './postprocess'
+import { audioActivity, emptyMaskConfidence, isEmptyFrame, logitsToMask, secondLevelDb } from './postprocess'
 import { audioToTensor, framesToTensor } from './preprocess'
 import { checkFeeds, loadSession, PROVIDER_LABEL, type LoadedSession } from './session'
 
@@ -103,6 +103,7 @@ export class ClipSegmenter {
     const { samples, sampleRate, channels } = decodeWavPcm16(wav)
     if (sampleRate !== 16000 || channels !== 1) throw new Error(`${clip.audioFile} is ${sampleRate} Hz × ${channels} channel(s), 16 kHz mono expected`)
     ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audioToTensor(samples, clip.audioSamples, T, this.opts.padMode))
+    const pcm = samples.subarray(0, Math.max(0, Math.min(clip.audioSamples, samples.length)))
     ms.features = performance.now() - t0
 
     t0 = performance.now()
@@ -113,7 +114,8 @@ export class ClipSegmenter {
     const logits = out.data as Float32Array
     const frames = clip.frames.map((f, t) => {
       const m = logitsToMask(logits, out.dims, t, f.width, f.height, card.confidence_calibration)
-      return { frameId: f.id, width: f.width, height: f.height, mask: new Uint8Array(encodeMask(m.labels)), confidence: m.confidence }
+      const confidence = isEmptyFrame(logits, out.dims, t) ? emptyMaskConfidence(m.confidence, audioActivity(secondLevelDb(pcm, t, this.opts.padMode))) : m.confidence
+      return { frameId: f.id, width: f.width, height: f.height, mask: new Uint8Array(encodeMask(m.labels)), confidence }
     })
     ms.postprocess = performance.now() - t0
     const s = await this.session()

@@ -123,3 +123,63 @@ export function logitsToMask(logits: Float32Array, dims: readonly number[], t: n
   }
   return { labels, confidence: K === 1 ? calibrate(binaryConfidence(logits, dims, t), calibration) : conf / (W * H) }
 }
+
+/** Levels (dBFS) between which a second goes from silent to sounding in `audioActivity`. */
+export const SILENT_DB = -60
+export const SOUNDING_DB = -40
+
+/**
+ * The loudness of second t of a clip's 16 kHz audio: the RMS level, in dBFS, of its loudest
+ * 100-ms window (speech with pauses still counts as sounding). Seconds past the audio take the
+ * last second's level when the model pads by repeating it, else silence (−120).
+ */
+export function secondLevelDb(pcm: Int16Array, t: number, padMode: 'repeat-last' | 'zeros', sampleRate = 16000): number {
+  const seconds = Math.ceil(pcm.length / sampleRate)
+  if (t >= seconds) {
+    if (padMode === 'zeros' || seconds === 0) return -120
+    t = seconds - 1
+  }
+  const win = Math.round(sampleRate / 10)
+  const end = Math.min(pcm.length, (t + 1) * sampleRate)
+  let loudest = 0
+  for (let a = t * sampleRate; a < end; a += win) {
+    const b = Math.min(end, a + win)
+    let s = 0
+    for (let i = a; i < b; i++) s += pcm[i] * pcm[i]
+    loudest = Math.max(loudest, s / ((b - a) * 32768 * 32768))
+  }
+  return loudest > 0 ? Math.max(-120, 10 * Math.log10(loudest)) : -120
+}
+
+/** 0 at or below SILENT_DB (digital silence, a quiet room), 1 at or above SOUNDING_DB (speech, an instrument, a bark), linear between. */
+export function audioActivity(db: number): number {
+  return Math.min(1, Math.max(0, (db - SILENT_DB) / (SOUNDING_DB - SILENT_DB)))
+}
+
+/**
+ * The confidence of a frame whose mask is empty, given how loud its second is. The model's own
+ * confidence of an empty mask says only that no pixel is half-sure (`binaryConfidence`); empty is
+ * right in a silent second (AVSBench's ground truth is empty there) and almost always wrong in a
+ * sounding one, where the model missed what makes the sound (real-dev: blackswan's first frame,
+ * empty with the swan in view, scored 0.999 before this). So an empty mask keeps its confidence
+ * only in proportion to the second's silence, and "model confidence, lowest first" puts it first.
+ */
+export function emptyMaskConfidence(confidence: number, activity: number): number {
+  return confidence * (1 - activity)
+}
+
+/** Whether frame t of `mask_logits` [T, K, h, w] labels no pixel (K = 1: no logit > 0; K > 1: background wins everywhere). */
+export function isEmptyFrame(logits: Float32Array, dims: readonly number[], t: number): boolean {
+  const [, K, h, w] = dims
+  const plane = h * w
+  const base = t * K * plane
+  for (let i = 0; i < plane; i++) {
+    if (K === 1) {
+      if (logits[base + i] > 0) return false
+      continue
+    }
+    const bg = logits[base + i]
+    for (let k = 1; k < K; k++) if (logits[base + k * plane + i] > bg) return false
+  }
+  return true
+}
