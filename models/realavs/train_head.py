@@ -111,6 +111,11 @@ def main(argv=None):
     ap.add_argument("--watch", default="", help="sets evaluated and logged but not used to pick the best checkpoint")
     ap.add_argument("--refine-skip", action="store_true", help="the refined mask adds IS-Net's saliency logit itself")
     ap.add_argument("--init", default=None)
+    ap.add_argument("--audio-init", default=None,
+                    help="a checkpoint whose audio encoder and projection (same widths) replace the head's, "
+                         "e.g. models/ccformer-tiny-s4.pt: its audio side already tells SynthAVS's classes apart")
+    ap.add_argument("--freeze-audio", action="store_true", help="keep the audio encoder fixed (with --audio-init)")
+    ap.add_argument("--eval-gate", type=int, default=0, help="val J of the gated output (as release.py --gate)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
@@ -130,6 +135,17 @@ def main(argv=None):
     if a.init:
         ck = torch.load(a.init, map_location="cpu")
         model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    if a.audio_init:
+        ck = torch.load(a.audio_init, map_location="cpu")
+        sd = ck.get("model", ck.get("state_dict"))
+        audio = {k: v.float() for k, v in sd.items() if k.startswith(("audio_enc.", "audio_proj."))}
+        missing = [k for k in model.state_dict() if k.startswith(("audio_enc.", "audio_proj.")) and k not in audio]
+        if missing:
+            raise SystemExit(f"--audio-init {a.audio_init}: no {', '.join(missing[:4])}")
+        model.load_state_dict(audio, strict=False)
+    if a.freeze_audio:
+        for q in model.audio_enc.parameters():
+            q.requires_grad_(False)
     train = Sets(a.data, a.train.split(","))
     vals = {n: Sets(a.data, [n]) for n in a.val.split(",")}
     watch = {n: Sets(a.data, [n]) for n in a.watch.split(",") if n}
@@ -155,6 +171,8 @@ def main(argv=None):
             g["lr"] = lr
         idx = list(rng.choice(len(train), a.batch, replace=False, p=p))
         feats, aud, msk = train.batch(idx)
+        if a.freeze_audio:
+            model.audio_enc.eval()
         out = model(feats, aud)
         loss, parts = loss_fn(out, msk, cfg, a.bce_weight)
         opt.zero_grad()
@@ -178,9 +196,11 @@ def main(argv=None):
 
 
 def _eval_save(model, vals, a, step, best, t0, P, watch=None):
+    model.refine.gate = a.eval_gate
     js = {n: evaluate(model, v)[0] for n, v in vals.items()}
     m = float(np.mean(list(js.values())))
     ws = {n: evaluate(model, v)[0] for n, v in (watch or {}).items()}
+    model.refine.gate = 0
     P(f"eval step {step}: " + " ".join(f"{n} J {j:.4f}" for n, j in js.items()) + f" mean {m:.4f} "
       + " ".join(f"[watch {n} J {j:.4f}]" for n, j in ws.items()) + f" ({(time.time() - t0) / 60:.1f} min)")
     sd = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()}, "cfg": model.cfg, "step": step, "val": js}

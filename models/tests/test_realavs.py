@@ -131,6 +131,25 @@ def test_train_head_runs_on_a_tiny_feature_set(tmp_path):
     rec = json.load(open(out / "training.json"))
     assert rec["steps"] == 2
 
+    # --audio-init: the shipped tiny model's audio encoder and projection replace the head's
+    # (--freeze-audio keeps them, BatchNorm statistics included); --eval-gate scores the gated output.
+    tiny = os.path.join(os.path.dirname(__file__), "..", "ccformer-tiny-s4.pt")
+    src = torch.load(tiny, map_location="cpu")["state_dict"]
+    out2 = tmp_path / "run-audio"
+    train_head.main(["--data", str(tmp_path), "--train", "tiny", "--val", "tiny", "--out", str(out2), "--batch", "2",
+                     "--steps", "2", "--eval-every", "2", "--warmup", "1", "--audio-init", tiny, "--freeze-audio",
+                     "--refine-skip", "--eval-gate", "7"])
+    got = torch.load(out2 / "best.pt", map_location="cpu")["model"]
+    for k in ("audio_enc.features.0.0.weight", "audio_enc.fc.2.weight", "audio_enc.features.6.1.running_mean"):
+        assert torch.equal(got[k].float(), src[k].float()), k
+    assert not torch.equal(got["audio_proj.weight"].float(), src["audio_proj.weight"].float())   # trained on
+    # an audio checkpoint of other widths is refused by name
+    bad = tmp_path / "bad.pt"
+    torch.save({"model": {"audio_enc.inp.weight": torch.ones(1)}}, bad)
+    with pytest.raises(SystemExit, match="no audio_enc"):
+        train_head.main(["--data", str(tmp_path), "--train", "tiny", "--val", "tiny", "--out", str(tmp_path / "x"),
+                         "--steps", "1", "--audio-init", str(bad)])
+
 
 def test_adaptive_pool_matches_torch_for_sizes_that_do_not_divide():
     import torch.nn.functional as F
