@@ -1,5 +1,7 @@
 // Pure: model logits → a label map at the frame's size, with a confidence.
 
+import type { PadMode } from '../../../shared/audio/logMel'
+
 export interface FrameMask {
   /** One byte per pixel, row-major W×H: 0 background, else the class id (1 for binary). */
   labels: Uint8Array
@@ -133,7 +135,7 @@ export const SOUNDING_DB = -40
  * 100-ms window (speech with pauses still counts as sounding). Seconds past the audio take the
  * last second's level when the model pads by repeating it, else silence (−120).
  */
-export function secondLevelDb(pcm: Int16Array, t: number, padMode: 'repeat-last' | 'zeros', sampleRate = 16000): number {
+export function secondLevelDb(pcm: Int16Array, t: number, padMode: PadMode, sampleRate = 16000): number {
   const seconds = Math.ceil(pcm.length / sampleRate)
   if (t >= seconds) {
     if (padMode === 'zeros' || seconds === 0) return -120
