@@ -1,8 +1,8 @@
 // One cached onnxruntime-node session per model file, provider and thread count; the provider
 // choice, its fallback to CPU with a reason in plain words, and input checks by name and shape.
-import { existsSync } from 'node:fs'
+import { existsSync, statSync, unlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { ProviderChoice, ProviderId } from '../../../shared/inference'
@@ -116,7 +116,31 @@ export function plainReason(id: ProviderId, err: unknown): string {
 
 const cache = new Map<string, Promise<LoadedSession>>()
 
+/**
+ * onnxruntime-node's telemetry layer leaves an empty `mat-debug-<pid>.log` in the temp folder of
+ * every process that creates a session, one more file per CLI run or app start. It is removed when
+ * this process (or worker thread) exits, if it is still empty.
+ */
+export function ortDebugLogPath(pid = process.pid): string {
+  return join(tmpdir(), `mat-debug-${pid}.log`)
+}
+
+let debugLogSweep = false
+
+function removeEmptyOrtDebugLog(): void {
+  const file = ortDebugLogPath()
+  try {
+    if (statSync(file).size === 0) unlinkSync(file)
+  } catch {
+    // absent, or not ours to remove
+  }
+}
+
 async function create(modelPath: string, id: ProviderId, threads: number): Promise<ort.InferenceSession> {
+  if (!debugLogSweep) {
+    debugLogSweep = true
+    process.once('exit', removeEmptyOrtDebugLog)
+  }
   return ort.InferenceSession.create(modelPath, {
     executionProviders: [id],
     graphOptimizationLevel: 'all',

@@ -1,0 +1,29 @@
+// onnxruntime-node leaves an empty mat-debug-<pid>.log in the temp folder of every process that
+// creates a session; a CLI run or app start must not leave one behind.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, expect, test } from 'vitest'
+
+const REPO = join(__dirname, '..', '..')
+const dir = mkdtempSync(join(tmpdir(), 'avs-ort-debug-log-'))
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+test('a process that ran a model leaves no mat-debug log in its temp folder', () => {
+  const script = `
+    import { loadSession, ortDebugLogPath } from './src/main/services/inference/session'
+    import { existsSync } from 'node:fs'
+    void (async () => {
+      const s = await loadSession('models/ccformer-tiny-s4.onnx', 'cpu', 1)
+      console.log(JSON.stringify({ provider: s.provider, logWhileRunning: existsSync(ortDebugLogPath()) }))
+    })()`
+  const out = execFileSync(join(REPO, 'node_modules', '.bin', 'tsx'), ['--eval', script], { cwd: REPO, env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' })
+  const seen = JSON.parse(out.trim().split('\n').pop()!) as { provider: string; logWhileRunning: boolean }
+  expect(seen.provider).toBe('cpu')
+  // onnxruntime made it while the process ran (else this test checks nothing) ...
+  expect(seen.logWhileRunning).toBe(true)
+  // ... and it is gone once the process has exited.
+  expect(readdirSync(dir).filter((f) => f.startsWith('mat-debug-'))).toEqual([])
+}, 60_000)
