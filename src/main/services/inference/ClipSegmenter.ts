@@ -102,8 +102,9 @@ export class ClipSegmenter {
     framesToTensor(rgb, W, H, card, this.framesBuf)
     const { samples, sampleRate, channels } = decodeWavPcm16(wav)
     if (sampleRate !== 16000 || channels !== 1) throw new Error(`${clip.audioFile} is ${sampleRate} Hz × ${channels} channel(s), 16 kHz mono expected`)
-    ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audioToTensor(samples, clip.audioSamples, T, this.opts.padMode))
+    // The clip's own samples (the WAV may be longer); the model input and the per-second loudness both read these.
     const pcm = samples.subarray(0, Math.max(0, Math.min(clip.audioSamples, samples.length)))
+    ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audioToTensor(pcm, pcm.length, T, this.opts.padMode))
     ms.features = performance.now() - t0
 
     t0 = performance.now()
