@@ -1,6 +1,6 @@
 // One cached onnxruntime-node session per model file, provider and thread count; the provider
 // choice, its fallback to CPU with a reason in plain words, and input checks by name and shape.
-import { existsSync, statSync, unlinkSync } from 'node:fs'
+import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -119,7 +119,8 @@ const cache = new Map<string, Promise<LoadedSession>>()
 /**
  * onnxruntime-node's telemetry layer leaves an empty `mat-debug-<pid>.log` in the temp folder of
  * every process that creates a session, one more file per CLI run or app start. It is removed when
- * this process (or worker thread) exits, if it is still empty.
+ * this process (or worker thread) exits, if it is still empty; the empty ones of processes that
+ * could not remove theirs (killed with -9, crashed) go at the next process's first session.
  */
 export function ortDebugLogPath(pid = process.pid): string {
   return join(tmpdir(), `mat-debug-${pid}.log`)
@@ -127,8 +128,7 @@ export function ortDebugLogPath(pid = process.pid): string {
 
 let debugLogSweep = false
 
-function removeEmptyOrtDebugLog(): void {
-  const file = ortDebugLogPath()
+function removeIfEmpty(file: string): void {
   try {
     if (statSync(file).size === 0) unlinkSync(file)
   } catch {
@@ -136,10 +136,37 @@ function removeEmptyOrtDebugLog(): void {
   }
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Empty logs left by processes that are gone; a live process's log, and any log with content, stay. */
+export function sweepStaleOrtDebugLogs(dir = tmpdir()): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = /^mat-debug-(\d+)\.log$/.exec(name)
+    if (!m) continue
+    const pid = Number(m[1])
+    if (pid === process.pid || pidAlive(pid)) continue
+    removeIfEmpty(join(dir, name))
+  }
+}
+
 async function create(modelPath: string, id: ProviderId, threads: number): Promise<ort.InferenceSession> {
   if (!debugLogSweep) {
     debugLogSweep = true
-    process.once('exit', removeEmptyOrtDebugLog)
+    sweepStaleOrtDebugLogs()
+    process.once('exit', () => removeIfEmpty(ortDebugLogPath()))
   }
   return ort.InferenceSession.create(modelPath, {
     executionProviders: [id],
