@@ -21,6 +21,11 @@ CONFIGS = {
     "isnet": dict(backbone="isnet", audio="tiny_vggish", d_model=64, n_heads=4, ffn_dim=128,
                   mask_stride=4, input_size=[512, 512], audio_widths=[16, 32, 64, 96], eim_scales=[1, 2, 3],
                   fpn_inject=[16, 8]),
+    # the shipped tiny model (its backbone on the frames at 160x160, its audio encoder and head) with
+    # IS-Net's maps added into its scale slots and its mask refined/gated with IS-Net's saliency
+    "tiny_isnet": dict(backbone="tiny_cnn", audio="tiny_vggish", d_model=64, n_heads=4, ffn_dim=128,
+                       mask_stride=2, input_size=[160, 160], backbone_widths=[16, 24, 48, 96, 128],
+                       audio_widths=[16, 32, 64, 96], isnet_inject=True, tiny_size=160),
     "resnet50": dict(backbone="resnet50", audio="vggish"),
     "pvt_v2_b5": dict(backbone="pvt_v2_b5", audio="vggish"),
 }

@@ -304,6 +304,15 @@ class CCFormer(nn.Module):
                                  cfg.get("fpn_inject", (16, 8, 4)))
         self.mask_head = DynamicMaskHead(d, cfg["mask_dim"], N, cfg["num_classes"])
         self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False), gate=cfg.get("output_gate", 0)) if cfg["backbone"] == "isnet" else None
+        # config tiny_isnet: the tiny model's own backbone on the frames, IS-Net's maps added into its
+        # four scale slots (zero-initialised projections: training starts from the tiny model as it is)
+        if cfg.get("isnet_inject"):
+            self.isnet_proj = nn.ModuleList([nn.Conv2d(c, d, 1) for c in ISNetFeatures.channels])
+            for m in self.isnet_proj:
+                nn.init.zeros_(m.weight)
+                nn.init.zeros_(m.bias)
+            self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False), gate=cfg.get("output_gate", 0),
+                                          union=cfg.get("output_union"))
         if cfg["bcl"]:
             self.bcl_enh = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
             self.bcl_orig = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
@@ -320,6 +329,9 @@ class CCFormer(nn.Module):
         """frames [B, T, 3, H, W] (normalised); audio [B, T, 1, 96, 64] log-mel.
         eval: {'mask_logits': [B*T, K, h, w]}; train: also aux logits and BCL embeddings."""
         cfg = self.cfg
+        inject = None
+        if cfg.get("isnet_inject"):                    # (frames for the tiny backbone, IS-Net's maps)
+            frames, inject = frames
         if isinstance(frames, (list, tuple)):          # frozen IS-Net features (cached or in-graph)
             B, T = frames[0].shape[0], frames[0].shape[1]
             x = [f.reshape(B * T, *f.shape[2:]) for f in frames]
@@ -331,8 +343,18 @@ class CCFormer(nn.Module):
             x = frames.reshape(B * T, *frames.shape[2:])
             feats, f2 = self.backbone(x)
             sal = None
+        if inject is not None:
+            xi = [f.reshape(B * T, *f.shape[2:]) for f in inject]
+            sal = xi[-1]
+            iso, _ = ISNetFeatures()(xi)
+            raw = feats
         a_orig = self.audio_proj(self.audio_enc(audio.reshape(B * T, *audio.shape[2:])))[:, None]   # [BT,1,d]
-        feats = [p(f) for p, f in zip(self.input_proj, feats)]
+        if inject is not None:
+            # IS-Net's maps (strides 16, 32, 64, 128 of its input) added into the tiny slots (4, 8, 16, 32 of its own)
+            feats = [p(f) + _resize_to(q(m), f.shape[-2:]) for p, q, f, m in
+                     zip(self.input_proj, self.isnet_proj, raw, iso)]
+        else:
+            feats = [p(f) for p, f in zip(self.input_proj, feats)]
         if self.eim is not None:
             feats, a_enh = self.eim(feats, a_orig)
         else:
@@ -410,6 +432,13 @@ def _pool_matrix(n, m):
     return P
 
 
+def _resize_to(x, size):
+    """Bilinear to size, up (IS-Net at 512: 32 -> 40) or down (at 768: 48 -> 40) alike."""
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    return F.interpolate(x, size=tuple(int(v) for v in size), mode="bilinear", align_corners=False)
+
+
 def adaptive_avg_pool(x, size):
     """F.adaptive_avg_pool2d as two constant matrix products: exportable to ONNX for any sizes
     (torch 1.13 exports adaptive pooling only when the output divides the input)."""
@@ -430,8 +459,11 @@ class SaliencyRefiner(nn.Module):
     IS-Net's outline is sharper than the head's at the same input size (real-dev DAVIS at 768²:
     IS-Net 0.746, head 0.663, gated 0.730); the head still decides what sounds (silence: empty)."""
 
-    def __init__(self, c=16, skip=False, gate=0):
+    def __init__(self, c=16, skip=False, gate=0, union=None):
         super().__init__()
+        # union tau (config tiny_isnet, inference): max(gated, out - tau): IS-Net's outline where the head
+        # says it sounds, plus the head's own mask where it is sure beyond tau (objects IS-Net misses)
+        self.union = union
         self.net = nn.Sequential(nn.Conv2d(3, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),
                                  nn.Conv2d(c, 1, 1))
         nn.init.zeros_(self.net[-1].weight)
@@ -445,7 +477,8 @@ class SaliencyRefiner(nn.Module):
         out = up + self.net(torch.cat([up, sl, torch.sigmoid(sl)], 1))
         out = out + sl if self.skip else out
         if self.gate:
-            out = torch.minimum(sl, F.max_pool2d(out, self.gate, 1, self.gate // 2))
+            gated = torch.minimum(sl, F.max_pool2d(out, self.gate, 1, self.gate // 2))
+            out = gated if self.union is None else torch.maximum(gated, out - self.union)
         return out
 
 
@@ -461,6 +494,32 @@ class FeatureExportWrapper(nn.Module):
     def forward(self, *args):
         feats, audio = list(args[:-1]), args[-1]
         return self.model([f[None] for f in feats], audio[None])["mask_logits"]
+
+
+class TinyISNetExportWrapper(nn.Module):
+    """The head's ONNX graph for config tiny_isnet: IS-Net features of T frames, audio_log_mel
+    [T,1,96,64] and the app's frames [T,3,H,W] (normalised for IS-Net with ``in_mean``/``in_std``) ->
+    mask_logits. The frames become the tiny backbone's input as in training (train_head.tiny_frames):
+    box-averaged to 256 (H a multiple of 256), bilinear to the tiny input size, ImageNet-normalised."""
+
+    def __init__(self, model, in_mean, in_std, size=160):
+        super().__init__()
+        self.model = model
+        self.size = size
+        self.register_buffer("a", torch.tensor(in_std, dtype=torch.float32).reshape(1, 3, 1, 1), persistent=False)
+        self.register_buffer("b", torch.tensor(in_mean, dtype=torch.float32).reshape(1, 3, 1, 1), persistent=False)
+        self.register_buffer("m", torch.tensor([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1), persistent=False)
+        self.register_buffer("s", torch.tensor([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1), persistent=False)
+
+    def forward(self, hx4d, hx5d, hx6, sal_logit, audio, frames):
+        x = frames * self.a + self.b
+        k = int(frames.shape[-1]) // 256
+        if k > 1:
+            x = F.avg_pool2d(x, k, k)
+        x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
+        x = (x - self.m) / self.s
+        feats = [f[None] for f in (hx4d, hx5d, hx6, sal_logit)]
+        return self.model((x[None], feats), audio[None])["mask_logits"]
 
 
 class ExportWrapper(nn.Module):

@@ -95,6 +95,8 @@ def load_set(d):
     n, S = meta["n"], meta["size"]
     out = dict(meta=meta, masks=np.load(os.path.join(d, "masks.npy"), mmap_mode="r"),
                logmel=np.load(os.path.join(d, "logmel.npy")), feats=open_features(d, n, S))
+    if os.path.exists(os.path.join(d, "frames.npy")):
+        out["frames"] = np.load(os.path.join(d, "frames.npy"), mmap_mode="r")
     return out
 
 

@@ -62,10 +62,11 @@ def build(real_dev, clips_dir, out, feat_model, S=512, M=128):
 
 
 def run(model, data_root):
-    s = Sets(data_root, ["davis_sound"])
+    fr = bool(model.cfg.get("isnet_inject"))     # config tiny_isnet also reads the frames
+    s = Sets(data_root, ["davis_sound"], fr)
     J, per = evaluate(model, s)
     # silence: the same frames with the log-mel of digital silence
-    mute = Sets(data_root, ["davis_sound"])
+    mute = Sets(data_root, ["davis_sound"], fr)
     mute.sets[0]["logmel"] = np.full_like(mute.sets[0]["logmel"], np.log(0.01))
     area = {}
     for name, st in (("sound", s), ("mute", mute)):
@@ -89,13 +90,14 @@ def main(argv=None):
     ap.add_argument("--feat-model", default="models/data/isnet/isnet-feat-512x512.onnx")
     ap.add_argument("--size", type=int, default=512, help="input size of --feat-model (masks at size / 4)")
     ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
+    ap.add_argument("--union", type=float, default=None, help="as release.py --union")
     a = ap.parse_args(argv)
     if not os.path.isdir(a.real_dev):
         print("skipped: ../shared/real-dev not found")
         return 0
     torch.set_num_threads(1)
     build(a.real_dev, a.clips, a.data, a.feat_model, a.size, a.size // 4)
-    model, _, _ = load_head(a.checkpoint, a.gate)
+    model, _, _ = load_head(a.checkpoint, a.gate, a.union)
     print(json.dumps(run(model, a.data)))
 
 

@@ -111,15 +111,17 @@ def main(argv=None):
     ap.add_argument("--davis", default=None, help="folder with the davis_sound set (default: --data)")
     ap.add_argument("--val-data", default=None, help="folder with the val sets for the calibration (default: --data)")
     ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
+    ap.add_argument("--union", type=float, default=None, help="as release.py --union")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    model, _, _ = load_head(a.checkpoint, a.gate)
+    model, cfg, _ = load_head(a.checkpoint, a.gate, a.union)
+    fr = bool(cfg.get("isnet_inject"))     # config tiny_isnet also reads the frames
     res = {}
     conf_test, j_test = [], []
     for name, label in (("s4_test", "S4-like"), ("ms3_test", "MS3-like")):
         if not os.path.exists(os.path.join(a.data, name, "meta.json")):
             continue
-        s = Sets(a.data, [name])
+        s = Sets(a.data, [name], fr)
         gts = gt224(a.synthavs, s)
         up = lambda lgs: [F.interpolate(lg[:, None], size=(224, 224), mode="bilinear", align_corners=False)[:, 0] for lg in lgs]
         lg = logits_of(model, s)
@@ -138,7 +140,7 @@ def main(argv=None):
     for name in ("real_val", "synth_val"):
         if not os.path.exists(os.path.join(vroot, name, "meta.json")):
             continue
-        s = Sets(vroot, [name])
+        s = Sets(vroot, [name], fr)
         lg = logits_of(model, s)
         gts = [torch.from_numpy(np.asarray(s.sets[0]["masks"][i], dtype=np.float32)) for i in range(len(s))]
         js = frame_js(lg, gts)
@@ -150,7 +152,7 @@ def main(argv=None):
                              spearman_val=spearman(cx, cy), spearman_synthavs_test=spearman(conf_test, j_test) if conf_test else None)
     droot = a.davis or a.data
     if os.path.exists(os.path.join(droot, "davis_sound", "meta.json")):
-        s = Sets(droot, ["davis_sound"])
+        s = Sets(droot, ["davis_sound"], fr)
         lg = logits_of(model, s)
         gts = [torch.from_numpy(np.asarray(s.sets[0]["masks"][i], dtype=np.float32)) for i in range(len(s))]
         res["confidence"]["spearman_real_dev_davis"] = spearman([raw_confidence(l[t]) for l in lg for t in range(l.shape[0])], frame_js(lg, gts))

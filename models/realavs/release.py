@@ -20,7 +20,7 @@ import torch
 
 from ..ccformer.config import get_config
 from ..export_onnx import sha256
-from ..ccformer.model import FeatureExportWrapper, ISNetFeatures, build_model
+from ..ccformer.model import FeatureExportWrapper, ISNetFeatures, TinyISNetExportWrapper, build_model
 from . import isnet
 
 OPSET = 17
@@ -30,13 +30,15 @@ AGPL_NOTE = ("IS-Net weights (DIS, xuebinqin/DIS; Apache-2.0 by the DIS authors,
              "AGPL-3.0-or-later like the app")
 
 
-def load_head(path, gate=0):
+def load_head(path, gate=0, union=None):
     """The head of a checkpoint in eval mode, its config and the checkpoint; ``gate`` k > 0 sets the
     output gate (SaliencyRefiner, config ``output_gate``), which has no parameters."""
     ck = torch.load(path, map_location="cpu")
     cfg = dict(ck.get("cfg") or get_config("isnet"))
     if gate:
         cfg["output_gate"] = gate
+    if union is not None:
+        cfg["output_union"] = union
     model = build_model(cfg)
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     return model.eval(), cfg, ck
@@ -53,13 +55,28 @@ def head_inputs(cfg, seed=0):
     return feats, audio
 
 
+def app_frames(cfg, seed=1):
+    """Frames as the app feeds them (config tiny_isnet's head reads them too), normalised for IS-Net."""
+    g = torch.Generator().manual_seed(seed)
+    H, W = cfg["input_size"]
+    px = torch.rand(cfg["clip_frames"], 3, H, W, generator=g)
+    return (px - torch.tensor(isnet.MEAN).reshape(1, 3, 1, 1)) / torch.tensor(isnet.STD).reshape(1, 3, 1, 1)
+
+
 def export_head(model, cfg, path):
-    wrap = FeatureExportWrapper(model, ISNetFeatures.inputs).eval()
     feats, audio = head_inputs(cfg)
+    names = ISNetFeatures.inputs + ["audio_log_mel"]
+    if cfg.get("isnet_inject"):
+        wrap = TinyISNetExportWrapper(model, isnet.MEAN, isnet.STD, cfg.get("tiny_size", 160)).eval()
+        args = (*feats, audio, app_frames(cfg))
+        names = names + ["frames"]
+    else:
+        wrap = FeatureExportWrapper(model, ISNetFeatures.inputs).eval()
+        args = (*feats, audio)
     with torch.no_grad():
-        expected = wrap(*feats, audio)
-        torch.onnx.export(wrap, (*feats, audio), path, opset_version=OPSET,
-                          input_names=ISNetFeatures.inputs + ["audio_log_mel"], output_names=["mask_logits"],
+        expected = wrap(*args)
+        torch.onnx.export(wrap, args, path, opset_version=OPSET,
+                          input_names=names, output_names=["mask_logits"],
                           do_constant_folding=True)
     return expected
 
@@ -100,13 +117,20 @@ def merged(feat_model, head_path):
     feat.graph.output.extend(keep)
     feat = compose.add_prefix(feat, "isnet/")
     m = compose.merge_models(feat, head, io_map=[("isnet/" + k, k) for k in ISNetFeatures.inputs])
-    # the IS-Net input becomes the app's 'frames'
+    # the IS-Net input becomes the app's 'frames' (config tiny_isnet: the head reads them too)
     old = m.graph.input[0].name
     for n in m.graph.node:
         for k, x in enumerate(n.input):
             if x == old:
                 n.input[k] = "frames"
-    m.graph.input[0].name = "frames"
+    if any(i.name == "frames" for i in m.graph.input[1:]):
+        first = m.graph.input[0]
+        m.graph.input.remove(first)
+        frames = [i for i in m.graph.input if i.name == "frames"][0]
+        m.graph.input.remove(frames)
+        m.graph.input.insert(0, frames)
+    else:
+        m.graph.input[0].name = "frames"
     return m
 
 
@@ -124,10 +148,11 @@ def main(argv=None):
     ap.add_argument("--int8", action="store_true", help="IS-Net's convolutions in int8 (quantize.py; calibrated on GCompris/SynthAVS images)")
     ap.add_argument("--convs-only", action="store_true", help="with --int8: only Conv+ReLU in int8 (1.1.0); default: also Add, Concat, Resize, MaxPool")
     ap.add_argument("--gate", type=int, default=0, help="output = IS-Net's saliency where the head's mask dilated by k x k says it sounds (SaliencyRefiner)")
+    ap.add_argument("--union", type=float, default=None, help="with --gate: max(gated, head - tau), the head's own mask where it is sure")
     a = ap.parse_args(argv)
     import onnx
     torch.set_num_threads(1)
-    model, cfg, ck = load_head(a.checkpoint, a.gate)
+    model, cfg, ck = load_head(a.checkpoint, a.gate, a.union)
     if a.input_size:
         cfg["input_size"] = [a.input_size, a.input_size]
     T = cfg["clip_frames"]

@@ -29,8 +29,24 @@ from ..ccformer.model import ISNetFeatures
 KEYS = ISNetFeatures.inputs
 
 
+MEAN = torch.tensor([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1)
+STD = torch.tensor([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1)
+
+
+def tiny_frames(fr, size=160):
+    """Frames [N, S, S, 3] uint8 (S a multiple of 256) -> the tiny backbone's input [N, 3, size, size]:
+    box-averaged to 256, bilinear to size, ImageNet-normalised (release.py does the same in the graph)."""
+    x = torch.from_numpy(np.asarray(fr, dtype=np.float32)).permute(0, 3, 1, 2) / 255.0
+    k = x.shape[-1] // 256
+    if k > 1:
+        x = F.avg_pool2d(x, k, k)
+    x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return (x - MEAN) / STD
+
+
 class Sets:
-    def __init__(self, root, names):
+    def __init__(self, root, names, frames=False):
+        self.frames = frames      # also the frames for config tiny_isnet: batch() gives ((frames, feats), audio, masks)
         self.sets = [load_set(os.path.join(root, n)) for n in names]
         self.names = names
         self.index = [(s, i) for s in range(len(self.sets)) for i in range(self.sets[s]["meta"]["n"])]
@@ -53,7 +69,11 @@ class Sets:
             else:
                 aud.append(torch.from_numpy(d["logmel"][i]))
             msk.append(torch.from_numpy(np.asarray(d["masks"][i], dtype=np.float32)))
-        return [torch.stack(f) for f in feats], torch.stack(aud), torch.stack(msk)
+        feats = [torch.stack(f) for f in feats]
+        if self.frames:
+            fr = torch.stack([tiny_frames(self.sets[s]["frames"][i]) for s, i in (self.index[r] for r in idx)])
+            feats = (fr, feats)
+        return feats, torch.stack(aud), torch.stack(msk)
 
 
 def loss_fn(out, masks, cfg, bce_w=1.0):
@@ -116,6 +136,12 @@ def main(argv=None):
                          "e.g. models/ccformer-tiny-s4.pt: its audio side already tells SynthAVS's classes apart")
     ap.add_argument("--freeze-audio", action="store_true", help="keep the audio encoder fixed (with --audio-init)")
     ap.add_argument("--eval-gate", type=int, default=0, help="val J of the gated output (as release.py --gate)")
+    ap.add_argument("--config", default="isnet", help="isnet (the head on IS-Net's maps) or tiny_isnet "
+                    "(the tiny model with IS-Net's maps injected; --init a tiny checkpoint, e.g. models/ccformer-tiny-s4.pt)")
+    ap.add_argument("--freeze-tiny", action="store_true", help="tiny_isnet: keep the tiny backbone and audio encoder fixed")
+    ap.add_argument("--union", type=float, default=None, help="eval: max(gated, out - tau) (with --eval-gate)")
+    ap.add_argument("--train-gate", type=int, default=0, help="also Dice + BCE of the gated output min(sal, maxpool_k(out)), "
+                    "as the app gets it (the gradient reaches the head where its mask is the smaller)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
@@ -130,11 +156,22 @@ def main(argv=None):
         log.write(line + "\n")
         log.flush()
 
-    cfg = get_config("isnet", refine_skip=a.refine_skip or None)
+    cfg = get_config(a.config, refine_skip=a.refine_skip or None)
     model = build_model(cfg)
+    tiny = a.config == "tiny_isnet"
     if a.init:
         ck = torch.load(a.init, map_location="cpu")
-        model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+        sd = ck.get("model", ck.get("state_dict"))
+        if tiny and not any(k.startswith("isnet_proj.") for k in sd):
+            missing, unexpected = model.load_state_dict({k: v.float() for k, v in sd.items()}, strict=False)
+            new = [k for k in missing if not k.startswith(("isnet_proj.", "refine."))]
+            if new or unexpected:
+                raise SystemExit(f"--init {a.init}: missing {new[:4]}, unexpected {unexpected[:4]}")
+        else:
+            model.load_state_dict({k: v.float() for k, v in sd.items()})
+    if a.freeze_tiny:
+        for q in list(model.backbone.parameters()) + list(model.audio_enc.parameters()):
+            q.requires_grad_(False)
     if a.audio_init:
         ck = torch.load(a.audio_init, map_location="cpu")
         sd = ck.get("model", ck.get("state_dict"))
@@ -146,9 +183,9 @@ def main(argv=None):
     if a.freeze_audio:
         for q in model.audio_enc.parameters():
             q.requires_grad_(False)
-    train = Sets(a.data, a.train.split(","))
-    vals = {n: Sets(a.data, [n]) for n in a.val.split(",")}
-    watch = {n: Sets(a.data, [n]) for n in a.watch.split(",") if n}
+    train = Sets(a.data, a.train.split(","), tiny)
+    vals = {n: Sets(a.data, [n], tiny) for n in a.val.split(",")}
+    watch = {n: Sets(a.data, [n], tiny) for n in a.watch.split(",") if n}
     w = [float(x) for x in a.weights.split(",")] if a.weights else [1.0] * len(train.sets)
     sizes = [s["meta"]["n"] for s in train.sets]
     p = np.concatenate([np.full(n, wi / n) for n, wi in zip(sizes, w)])
@@ -160,7 +197,7 @@ def main(argv=None):
     stop = {"flag": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
     best, step = -1.0, 0
-    P(f"train {dict(zip(train.names, sizes))} val {[(n, len(v)) for n, v in vals.items()]} cfg isnet")
+    P(f"train {dict(zip(train.names, sizes))} val {[(n, len(v)) for n, v in vals.items()]} cfg {a.config}")
     run = {"mask": 0.0, "bcl": 0.0, "n": 0}
     while step < a.steps and not stop["flag"]:
         prog = max(step / a.steps, (time.time() - t0) / budget)
@@ -171,10 +208,19 @@ def main(argv=None):
             g["lr"] = lr
         idx = list(rng.choice(len(train), a.batch, replace=False, p=p))
         feats, aud, msk = train.batch(idx)
-        if a.freeze_audio:
+        if a.freeze_audio or a.freeze_tiny:
             model.audio_enc.eval()
+        if a.freeze_tiny:
+            model.backbone.eval()
         out = model(feats, aud)
         loss, parts = loss_fn(out, msk, cfg, a.bce_weight)
+        if a.train_gate:
+            sal = (feats[1] if tiny else feats)[-1]
+            sal = sal.reshape(-1, *sal.shape[2:]).clamp(-12, 12)
+            lg = out["mask_logits"]
+            gated = torch.minimum(sal, F.max_pool2d(lg, a.train_gate, 1, a.train_gate // 2))[:, 0]
+            t = msk.reshape(-1, *msk.shape[2:])
+            loss = loss + dice_loss(gated, t) + a.bce_weight * bce_loss(gated, t)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -196,11 +242,11 @@ def main(argv=None):
 
 
 def _eval_save(model, vals, a, step, best, t0, P, watch=None):
-    model.refine.gate = a.eval_gate
+    model.refine.gate, model.refine.union = a.eval_gate, a.union
     js = {n: evaluate(model, v)[0] for n, v in vals.items()}
     m = float(np.mean(list(js.values())))
     ws = {n: evaluate(model, v)[0] for n, v in (watch or {}).items()}
-    model.refine.gate = 0
+    model.refine.gate, model.refine.union = 0, None
     P(f"eval step {step}: " + " ".join(f"{n} J {j:.4f}" for n, j in js.items()) + f" mean {m:.4f} "
       + " ".join(f"[watch {n} J {j:.4f}]" for n, j in ws.items()) + f" ({(time.time() - t0) / 60:.1f} min)")
     sd = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()}, "cfg": model.cfg, "step": step, "val": js}

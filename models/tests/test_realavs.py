@@ -167,3 +167,144 @@ def test_refine_skip_starts_from_isnet_logit():
     sl = torch.randn(2, 1, 32, 32)
     assert torch.allclose(r(lg, sl), sl.clamp(-12, 12))      # zero-initialised last conv, zero head
     assert torch.allclose(SaliencyRefiner(skip=False)(lg, sl), torch.zeros(2, 1, 32, 32))
+
+
+TINY_CK = os.path.join(os.path.dirname(__file__), "..", "ccformer-tiny-s4.pt")
+
+
+def _tiny_isnet_from_tiny():
+    from models.realavs import train_head  # noqa: F401  (same loading rule as train_head --init)
+    model = build_model(get_config("tiny_isnet"))
+    sd = torch.load(TINY_CK, map_location="cpu")["state_dict"]
+    missing, unexpected = model.load_state_dict({k: v.float() for k, v in sd.items()}, strict=False)
+    assert not unexpected and all(k.startswith(("isnet_proj.", "refine.")) for k in missing)
+    return model.eval()
+
+
+def test_tiny_isnet_starts_as_the_shipped_tiny_model():
+    """Config tiny_isnet from the tiny checkpoint: IS-Net's maps enter through zero-initialised
+    projections and the refiner's last conv is zero, so the output is the tiny model's own mask
+    (upsampled to IS-Net's stride 4) whatever IS-Net says: training starts from what the tiny model knows."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    model = _tiny_isnet_from_tiny()
+    tiny = build_model(get_config("tiny"))
+    tiny.load_state_dict({k: v.float() for k, v in torch.load(TINY_CK, map_location="cpu")["state_dict"].items()})
+    tiny.eval()
+    frames = torch.randn(1, 5, 3, 160, 160)
+    a = torch.randn(1, 5, 1, 96, 64) * 2 - 3
+    with torch.no_grad():
+        got = model((frames, _feats(1, 5)), a)["mask_logits"]
+        got2 = model((frames, [f * 3 + 1 for f in _feats(1, 5)]), a)["mask_logits"]
+        want = F.interpolate(tiny(frames, a)["mask_logits"], size=(128, 128), mode="bilinear", align_corners=False)
+    assert got.shape == (5, 1, 128, 128)
+    assert torch.allclose(got, want, atol=1e-5)
+    assert torch.allclose(got, got2, atol=1e-5)
+    # once the projections carry weight, IS-Net's maps change the mask
+    with torch.no_grad():
+        for p in model.isnet_proj:
+            p.weight.normal_(0, 0.05)
+        assert not torch.allclose(model((frames, _feats(1, 5)), a)["mask_logits"], got, atol=1e-3)
+
+
+def test_union_output_adds_the_heads_sure_pixels_to_the_gated_saliency():
+    from models.ccformer.model import SaliencyRefiner
+    r = SaliencyRefiner(gate=3, union=2.0)
+    lg = torch.full((1, 1, 4, 4), -8.0)
+    lg[0, 0, 0, 0] = 9.0                    # the head is sure here, IS-Net is not
+    sl = torch.full((1, 1, 8, 8), -5.0)
+    sl[0, 0, 6, 6] = 4.0                    # IS-Net is sure here, the head is not
+    out = r(lg, sl)
+    assert out[0, 0, 0, 0] > 0               # the head's own mask, beyond IS-Net's outline
+    assert out[0, 0, 6, 6] < 0               # gated: IS-Net alone does not make a mask
+    r.union = None
+    assert r(lg, sl)[0, 0, 0, 0] < 0         # gated only: IS-Net says no
+
+
+def test_tiny_isnet_export_wrapper_reads_the_app_frames_as_training_does():
+    """The head graph of config tiny_isnet takes the app's frames (normalised for IS-Net) and turns
+    them into the tiny backbone's input in the graph; train_head.tiny_frames does the same on the
+    stored uint8 frames: same masks."""
+    from models.ccformer.model import TinyISNetExportWrapper
+    from models.realavs.train_head import tiny_frames
+    torch.manual_seed(0)
+    model = _tiny_isnet_from_tiny()
+    px = torch.randint(0, 256, (5, 512, 512, 3), dtype=torch.uint8)
+    app = (px.permute(0, 3, 1, 2).float() / 255 - torch.tensor(isnet.MEAN).reshape(1, 3, 1, 1)) / torch.tensor(isnet.STD).reshape(1, 3, 1, 1)
+    feats = [f[0] for f in _feats(1, 5)]
+    a = torch.randn(5, 1, 96, 64)
+    with torch.no_grad():
+        got = TinyISNetExportWrapper(model, isnet.MEAN, isnet.STD)(*feats, a, app)
+        want = model((tiny_frames(px.numpy())[None], [f[None] for f in feats]), a[None])["mask_logits"]
+    assert torch.allclose(got, want, atol=1e-4)
+
+
+def test_release_merge_feeds_the_frames_to_isnet_and_to_a_tiny_isnet_head(tmp_path):
+    cfg = get_config("tiny_isnet", input_size=[256, 256])
+    model = build_model(cfg).eval()
+    hp = str(tmp_path / "head.onnx")
+    release.export_head(model, cfg, hp)
+    nodes, outs, inits = [], [], []
+    for k, (c, s) in {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}.items():
+        inits.append(numpy_helper.from_array(np.full((c, 3, 1, 1), 0.01, np.float32), "w_" + k))
+        nodes.append(helper.make_node("Conv", ["input", "w_" + k], [k], strides=[s, s]))
+        outs.append(helper.make_tensor_value_info(k, TensorProto.FLOAT, [5, c, 256 // s, 256 // s]))
+    g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [5, 3, 256, 256])], outs, inits)
+    m = release.merged(helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)]), hp)
+    onnx.checker.check_model(m)
+    assert [i.name for i in m.graph.input] == ["frames", "audio_log_mel"]
+    readers = [n for n in m.graph.node if "frames" in n.input]
+    assert any(n.output[0].startswith("isnet/") for n in readers) and any(not n.output[0].startswith("isnet/") for n in readers)
+    assert not any(x == "input" or x == "isnet/input" for n in m.graph.node for x in n.input)
+
+
+def test_train_head_tiny_isnet_reads_frames_and_keeps_the_tiny_parts_frozen(tmp_path):
+    from models.realavs import train_head
+    n, S, M = 2, 512, 128
+    d = tmp_path / "set"
+    os.makedirs(d)
+    rng = np.random.default_rng(1)
+    np.save(d / "masks.npy", (rng.random((n, 5, M, M)) > 0.7).astype(np.uint8))
+    np.save(d / "logmel.npy", rng.standard_normal((n, 5, 1, 96, 64)).astype(np.float32))
+    np.save(d / "frames.npy", rng.integers(0, 256, (n, 5, S, S, 3), dtype=np.uint8))
+    for k, s in isnet.FEATURE_STRIDES.items():
+        rng.standard_normal((n, 5, isnet.FEATURE_CHANNELS[k], S // s, S // s)).astype(np.float16).tofile(d / (k + ".f16"))
+    json.dump(dict(n=n, size=S, mask_size=M, T=5, clips=[{}] * n), open(d / "meta.json", "w"))
+    out = tmp_path / "run"
+    train_head.main(["--data", str(tmp_path), "--train", "set", "--val", "set", "--out", str(out), "--batch", "2",
+                     "--steps", "2", "--eval-every", "2", "--warmup", "1", "--config", "tiny_isnet", "--init", TINY_CK,
+                     "--freeze-tiny", "--eval-gate", "7", "--union", "0"])
+    ck = torch.load(out / "best.pt", map_location="cpu")
+    src = torch.load(TINY_CK, map_location="cpu")["state_dict"]
+    assert ck["cfg"]["isnet_inject"] and ck["step"] == 2
+    for k in ("backbone.stem.0.0.weight", "backbone.s16.1.c1.1.running_mean", "audio_enc.features.0.0.weight"):
+        assert torch.equal(ck["model"][k].float(), src[k].float()), k
+    assert not torch.equal(ck["model"]["isnet_proj.0.weight"], torch.zeros_like(ck["model"]["isnet_proj.0.weight"]))
+
+
+def test_deeplab_reads_a_tfjs_weights_manifest_and_folds_its_graph(tmp_path):
+    """deeplab.read_weights on a TF.js folder (model.json + shards, float32/int32 in manifest order);
+    Conv turns HWIO into OIHW with TF's SAME padding; a wrong tarball is refused by its sha256."""
+    from models.realavs import deeplab
+    d = tmp_path / "model"
+    os.makedirs(d)
+    a = np.arange(2 * 2 * 3 * 4, dtype=np.float32).reshape(2, 2, 3, 4)
+    b = np.array([7, 9], np.int32)
+    c = np.full(4, 0.5, np.float32)
+    blob = a.tobytes() + b.tobytes() + c.tobytes()
+    open(d / "group1-shard1of2", "wb").write(blob[:40])
+    open(d / "group1-shard2of2", "wb").write(blob[40:])
+    json.dump({"modelTopology": {}, "weightsManifest": [{"paths": ["group1-shard1of2", "group1-shard2of2"], "weights": [
+        {"name": "w", "shape": [2, 2, 3, 4], "dtype": "float32"}, {"name": "i", "shape": [2], "dtype": "int32"},
+        {"name": "o", "shape": [4], "dtype": "float32"}]}]}, open(d / "model.json", "w"))
+    W = deeplab.read_weights(str(tmp_path))
+    assert np.array_equal(W["w"], a) and np.array_equal(W["i"], b) and np.array_equal(W["o"], c)
+    conv = deeplab.Conv(W, "w", "o", stride=2, act=None)
+    x = torch.rand(1, 3, 7, 7)
+    import torch.nn.functional as F
+    want = F.conv2d(F.pad(x, (0, 1, 0, 1)), torch.from_numpy(a).permute(3, 2, 0, 1), torch.from_numpy(c), 2)
+    assert torch.allclose(conv(x), want)        # 7 -> 4 with TF SAME: the extra row/column after
+    bad = tmp_path / "x.tgz"
+    bad.write_bytes(b"not the package")
+    with pytest.raises(SystemExit, match="sha256"):
+        deeplab.read_weights(str(bad))
