@@ -87,40 +87,51 @@ def test_head_on_isnet_features_shapes_and_audio_dependence():
     assert not torch.allclose(out, out2), "the masks must depend on the sound"
 
 
+def _standin_feature_graph(S):
+    """A stand-in IS-Net feature graph: IS-Net's output names and strides for an S x S input."""
+    nodes, outs, inits = [], [], []
+    for k, (c, s) in {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}.items():
+        inits.append(numpy_helper.from_array(np.full((c, 3, 1, 1), 0.01, np.float32), "w_" + k))
+        nodes.append(helper.make_node("Conv", ["input", "w_" + k], [k], strides=[s, s]))
+        outs.append(helper.make_tensor_value_info(k, TensorProto.FLOAT, [5, c, S // s, S // s]))
+    g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [5, 3, S, S])], outs, inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)])
+
+
 def test_release_merges_isnet_and_head_into_the_app_contract(tmp_path):
     """merged() on a small IS-Net-like feature graph: inputs frames + audio_log_mel, output mask_logits."""
     cfg = get_config("isnet", input_size=[128, 128])
     model = build_model(cfg).eval()
     hp = str(tmp_path / "head.onnx")
     release.export_head(model, cfg, hp)
-    # a stand-in feature graph with IS-Net's output names and strides for a 128x128 input
-    nodes, outs, inits = [], [], []
-    for k, (c, s) in {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}.items():
-        inits.append(numpy_helper.from_array(np.full((c, 3, 1, 1), 0.01, np.float32), "w_" + k))
-        nodes.append(helper.make_node("Conv", ["input", "w_" + k], [k], strides=[s, s]))
-        outs.append(helper.make_tensor_value_info(k, TensorProto.FLOAT, [5, c, 128 // s, 128 // s]))
-    g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [5, 3, 128, 128])], outs, inits)
-    feat = helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)])
-    m = release.fp16_storage(release.merged(feat, hp))
+    m = release.fp16_storage(release.merged(_standin_feature_graph(128), hp))
     onnx.checker.check_model(m)
     assert [i.name for i in m.graph.input] == ["frames", "audio_log_mel"]
     assert [o.name for o in m.graph.output] == ["mask_logits"]
     assert not any(x == "input" for n in m.graph.node for x in n.input)
 
 
+def _random_set(d, n, S, seed, frames=False):
+    """A set in build.py's format (random masks, log-mel, IS-Net features; frames if asked)."""
+    M = S // 4
+    os.makedirs(d)
+    rng = np.random.default_rng(seed)
+    np.save(d / "masks.npy", (rng.random((n, 5, M, M)) > 0.7).astype(np.uint8))
+    np.save(d / "logmel.npy", rng.standard_normal((n, 5, 1, 96, 64)).astype(np.float32))
+    if frames:
+        np.save(d / "frames.npy", rng.integers(0, 256, (n, 5, S, S, 3), dtype=np.uint8))
+    for k, s in isnet.FEATURE_STRIDES.items():
+        rng.standard_normal((n, 5, isnet.FEATURE_CHANNELS[k], S // s, S // s)).astype(np.float16).tofile(d / (k + ".f16"))
+    json.dump(dict(n=n, size=S, mask_size=M, T=5, clips=[{}] * n), open(d / "meta.json", "w"))
+    return d
+
+
 def test_train_head_runs_on_a_tiny_feature_set(tmp_path):
     """build.py's set format -> train_head.main for a few steps -> best.pt that loads."""
     from models.realavs import build as B
     from models.realavs import train_head
-    n, S, M = 3, 512, 128
-    d = tmp_path / "tiny"
-    os.makedirs(d)
-    rng = np.random.default_rng(0)
-    np.save(d / "masks.npy", (rng.random((n, 5, M, M)) > 0.7).astype(np.uint8))
-    np.save(d / "logmel.npy", rng.standard_normal((n, 5, 1, 96, 64)).astype(np.float32))
-    for k, s in isnet.FEATURE_STRIDES.items():
-        rng.standard_normal((n, 5, isnet.FEATURE_CHANNELS[k], S // s, S // s)).astype(np.float16).tofile(d / (k + ".f16"))
-    json.dump(dict(n=n, size=S, mask_size=M, T=5, clips=[{}] * n), open(d / "meta.json", "w"))
+    n, S = 3, 512
+    d = _random_set(tmp_path / "tiny", n, S, seed=0)
     s = B.load_set(str(d))
     assert s["feats"]["hx6"].shape == (n, 5, 512, 8, 8)
     out = tmp_path / "run"
@@ -244,13 +255,7 @@ def test_release_merge_feeds_the_frames_to_isnet_and_to_a_tiny_isnet_head(tmp_pa
     model = build_model(cfg).eval()
     hp = str(tmp_path / "head.onnx")
     release.export_head(model, cfg, hp)
-    nodes, outs, inits = [], [], []
-    for k, (c, s) in {"hx4d": (256, 16), "hx5d": (512, 32), "hx6": (512, 64), "sal_logit": (1, 4)}.items():
-        inits.append(numpy_helper.from_array(np.full((c, 3, 1, 1), 0.01, np.float32), "w_" + k))
-        nodes.append(helper.make_node("Conv", ["input", "w_" + k], [k], strides=[s, s]))
-        outs.append(helper.make_tensor_value_info(k, TensorProto.FLOAT, [5, c, 256 // s, 256 // s]))
-    g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [5, 3, 256, 256])], outs, inits)
-    m = release.merged(helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)]), hp)
+    m = release.merged(_standin_feature_graph(256), hp)
     onnx.checker.check_model(m)
     assert [i.name for i in m.graph.input] == ["frames", "audio_log_mel"]
     readers = [n for n in m.graph.node if "frames" in n.input]
@@ -260,16 +265,7 @@ def test_release_merge_feeds_the_frames_to_isnet_and_to_a_tiny_isnet_head(tmp_pa
 
 def test_train_head_tiny_isnet_reads_frames_and_keeps_the_tiny_parts_frozen(tmp_path):
     from models.realavs import train_head
-    n, S, M = 2, 512, 128
-    d = tmp_path / "set"
-    os.makedirs(d)
-    rng = np.random.default_rng(1)
-    np.save(d / "masks.npy", (rng.random((n, 5, M, M)) > 0.7).astype(np.uint8))
-    np.save(d / "logmel.npy", rng.standard_normal((n, 5, 1, 96, 64)).astype(np.float32))
-    np.save(d / "frames.npy", rng.integers(0, 256, (n, 5, S, S, 3), dtype=np.uint8))
-    for k, s in isnet.FEATURE_STRIDES.items():
-        rng.standard_normal((n, 5, isnet.FEATURE_CHANNELS[k], S // s, S // s)).astype(np.float16).tofile(d / (k + ".f16"))
-    json.dump(dict(n=n, size=S, mask_size=M, T=5, clips=[{}] * n), open(d / "meta.json", "w"))
+    _random_set(tmp_path / "set", 2, 512, seed=1, frames=True)
     out = tmp_path / "run"
     train_head.main(["--data", str(tmp_path), "--train", "set", "--val", "set", "--out", str(out), "--batch", "2",
                      "--steps", "2", "--eval-every", "2", "--warmup", "1", "--config", "tiny_isnet", "--init", TINY_CK,
