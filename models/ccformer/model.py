@@ -303,7 +303,9 @@ class CCFormer(nn.Module):
                                  self.backbone.stride2_channels if cfg["mask_stride"] == 2 else None,
                                  cfg.get("fpn_inject", (16, 8, 4)))
         self.mask_head = DynamicMaskHead(d, cfg["mask_dim"], N, cfg["num_classes"])
-        self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False), gate=cfg.get("output_gate", 0)) if cfg["backbone"] == "isnet" else None
+        self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False), gate=cfg.get("output_gate", 0),
+                                      union=cfg.get("output_union")) \
+            if cfg["backbone"] == "isnet" or cfg.get("isnet_inject") else None
         # config tiny_isnet: the tiny model's own backbone on the frames, IS-Net's maps added into its
         # four scale slots (zero-initialised projections: training starts from the tiny model as it is)
         if cfg.get("isnet_inject"):
@@ -311,8 +313,6 @@ class CCFormer(nn.Module):
             for m in self.isnet_proj:
                 nn.init.zeros_(m.weight)
                 nn.init.zeros_(m.bias)
-            self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False), gate=cfg.get("output_gate", 0),
-                                          union=cfg.get("output_union"))
         if cfg["bcl"]:
             self.bcl_enh = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
             self.bcl_orig = nn.Sequential(nn.Linear(d, d), nn.ReLU(True), nn.Linear(d, 128))
@@ -343,18 +343,14 @@ class CCFormer(nn.Module):
             x = frames.reshape(B * T, *frames.shape[2:])
             feats, f2 = self.backbone(x)
             sal = None
+        a_orig = self.audio_proj(self.audio_enc(audio.reshape(B * T, *audio.shape[2:])))[:, None]   # [BT,1,d]
+        feats = [p(f) for p, f in zip(self.input_proj, feats)]
         if inject is not None:
             xi = [f.reshape(B * T, *f.shape[2:]) for f in inject]
             sal = xi[-1]
-            iso, _ = ISNetFeatures()(xi)
-            raw = feats
-        a_orig = self.audio_proj(self.audio_enc(audio.reshape(B * T, *audio.shape[2:])))[:, None]   # [BT,1,d]
-        if inject is not None:
             # IS-Net's maps (strides 16, 32, 64, 128 of its input) added into the tiny slots (4, 8, 16, 32 of its own)
-            feats = [p(f) + _resize_to(q(m), f.shape[-2:]) for p, q, f, m in
-                     zip(self.input_proj, self.isnet_proj, raw, iso)]
-        else:
-            feats = [p(f) for p, f in zip(self.input_proj, feats)]
+            iso, _ = ISNetFeatures()(xi)
+            feats = [f + _resize_to(q(m), f.shape[-2:]) for f, q, m in zip(feats, self.isnet_proj, iso)]
         if self.eim is not None:
             feats, a_enh = self.eim(feats, a_orig)
         else:
@@ -477,9 +473,14 @@ class SaliencyRefiner(nn.Module):
         out = up + self.net(torch.cat([up, sl, torch.sigmoid(sl)], 1))
         out = out + sl if self.skip else out
         if self.gate:
-            gated = torch.minimum(sl, F.max_pool2d(out, self.gate, 1, self.gate // 2))
-            out = gated if self.union is None else torch.maximum(gated, out - self.union)
+            g = gate_logits(sl, out, self.gate)
+            out = g if self.union is None else torch.maximum(g, out - self.union)
         return out
+
+
+def gate_logits(sal_logit, out, k):
+    """IS-Net's saliency logit where the mask dilated by a k x k max-pool says it sounds: min(sal, maxpool_k(out))."""
+    return torch.minimum(sal_logit, F.max_pool2d(out, k, 1, k // 2))
 
 
 class FeatureExportWrapper(nn.Module):
@@ -496,11 +497,27 @@ class FeatureExportWrapper(nn.Module):
         return self.model([f[None] for f in feats], audio[None])["mask_logits"]
 
 
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def tiny_input(x, size=160):
+    """Frames [N, 3, S, S] in [0, 1] (S a multiple of 256) -> the tiny backbone's input: box-averaged
+    to 256, bilinear to size, ImageNet-normalised. Training (train_head.tiny_frames) and the graph
+    (TinyISNetExportWrapper) both go through here."""
+    k = int(x.shape[-1]) // 256
+    if k > 1:
+        x = F.avg_pool2d(x, k, k)
+    x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    m = torch.tensor(IMAGENET_MEAN, dtype=x.dtype).reshape(1, 3, 1, 1)
+    s = torch.tensor(IMAGENET_STD, dtype=x.dtype).reshape(1, 3, 1, 1)
+    return (x - m) / s
+
+
 class TinyISNetExportWrapper(nn.Module):
     """The head's ONNX graph for config tiny_isnet: IS-Net features of T frames, audio_log_mel
     [T,1,96,64] and the app's frames [T,3,H,W] (normalised for IS-Net with ``in_mean``/``in_std``) ->
-    mask_logits. The frames become the tiny backbone's input as in training (train_head.tiny_frames):
-    box-averaged to 256 (H a multiple of 256), bilinear to the tiny input size, ImageNet-normalised."""
+    mask_logits. The frames become the tiny backbone's input as in training (``tiny_input``)."""
 
     def __init__(self, model, in_mean, in_std, size=160):
         super().__init__()
@@ -508,16 +525,9 @@ class TinyISNetExportWrapper(nn.Module):
         self.size = size
         self.register_buffer("a", torch.tensor(in_std, dtype=torch.float32).reshape(1, 3, 1, 1), persistent=False)
         self.register_buffer("b", torch.tensor(in_mean, dtype=torch.float32).reshape(1, 3, 1, 1), persistent=False)
-        self.register_buffer("m", torch.tensor([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1), persistent=False)
-        self.register_buffer("s", torch.tensor([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1), persistent=False)
 
     def forward(self, hx4d, hx5d, hx6, sal_logit, audio, frames):
-        x = frames * self.a + self.b
-        k = int(frames.shape[-1]) // 256
-        if k > 1:
-            x = F.avg_pool2d(x, k, k)
-        x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
-        x = (x - self.m) / self.s
+        x = tiny_input(frames * self.a + self.b, self.size)
         feats = [f[None] for f in (hx4d, hx5d, hx6, sal_logit)]
         return self.model((x[None], feats), audio[None])["mask_logits"]
 

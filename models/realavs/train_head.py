@@ -24,24 +24,14 @@ from ..ccformer.losses import bcl_loss, bce_loss, dice_loss
 from ..ccformer.metrics import mask_iou
 from ..ccformer.model import build_model
 from .build import load_set
-from ..ccformer.model import ISNetFeatures
+from ..ccformer.model import ISNetFeatures, gate_logits, tiny_input
 
 KEYS = ISNetFeatures.inputs
 
 
-MEAN = torch.tensor([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1)
-STD = torch.tensor([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1)
-
-
 def tiny_frames(fr, size=160):
-    """Frames [N, S, S, 3] uint8 (S a multiple of 256) -> the tiny backbone's input [N, 3, size, size]:
-    box-averaged to 256, bilinear to size, ImageNet-normalised (release.py does the same in the graph)."""
-    x = torch.from_numpy(np.asarray(fr, dtype=np.float32)).permute(0, 3, 1, 2) / 255.0
-    k = x.shape[-1] // 256
-    if k > 1:
-        x = F.avg_pool2d(x, k, k)
-    x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    return (x - MEAN) / STD
+    """Stored frames [N, S, S, 3] uint8 -> the tiny backbone's input [N, 3, size, size] (model.tiny_input)."""
+    return tiny_input(torch.from_numpy(np.asarray(fr, dtype=np.float32)).permute(0, 3, 1, 2) / 255.0, size)
 
 
 class Sets:
@@ -217,8 +207,7 @@ def main(argv=None):
         if a.train_gate:
             sal = (feats[1] if tiny else feats)[-1]
             sal = sal.reshape(-1, *sal.shape[2:]).clamp(-12, 12)
-            lg = out["mask_logits"]
-            gated = torch.minimum(sal, F.max_pool2d(lg, a.train_gate, 1, a.train_gate // 2))[:, 0]
+            gated = gate_logits(sal, out["mask_logits"], a.train_gate)[:, 0]
             t = msk.reshape(-1, *msk.shape[2:])
             loss = loss + dice_loss(gated, t) + a.bce_weight * bce_loss(gated, t)
         opt.zero_grad()

@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { ProviderChoice, ProviderId } from '../../../shared/inference'
+import { processAlive } from '../project/projectLock'
 import { probeWebGpuAdapter } from './webgpuProbe'
 
 export const PROVIDER_LABEL: Record<ProviderId, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML' }
@@ -136,15 +137,6 @@ function removeIfEmpty(file: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Empty logs left by processes that are gone; a live process's log, and any log with content, stay. */
 export function sweepStaleOrtDebugLogs(dir = tmpdir()): void {
   let names: string[]
@@ -157,7 +149,7 @@ export function sweepStaleOrtDebugLogs(dir = tmpdir()): void {
     const m = /^mat-debug-(\d+)\.log$/.exec(name)
     if (!m) continue
     const pid = Number(m[1])
-    if (pid === process.pid || pidAlive(pid)) continue
+    if (pid === process.pid || processAlive(pid)) continue
     removeIfEmpty(join(dir, name))
   }
 }
