@@ -46,7 +46,9 @@ export function createApp(opts: AppOptions) {
   const events = new EventBus()
   const projects = new ProjectService(opts.homeDir ?? defaultHome(), {
     owner: opts.owner ?? (opts.mode === 'browser' ? 'avs serve (browser mode)' : opts.mode === 'cli' ? 'avs' : 'the AVS Annotator app'),
-    readOnly: opts.readOnly
+    readOnly: opts.readOnly,
+    // Another writer took the project over while this process was not heard from: it is read-only now.
+    onLockLost: () => events.emit('project.changed', { reason: 'lock_lost' })
   })
   // Temp folders of exports whose process was killed are swept at the next start (and at the next export there).
   const running = new RunningTargets(opts.homeDir ?? defaultHome())
@@ -243,8 +245,9 @@ export function createApp(opts: AppOptions) {
     try {
       return await handler(parsed.data)
     } catch (err) {
-      // A full disk (ENOSPC, EDQUOT, SQLite's "database or disk is full") is its own error, naming the disk.
-      throw diskFullError(err, projects.current?.dir ?? null)
+      // A full disk (ENOSPC, EDQUOT, SQLite's "database or disk is full") is its own error, naming the disk;
+      // so is a write refused because another writer took the project's lock over.
+      throw diskFullError(projects.writeError(err), projects.current?.dir ?? null)
     }
   }
 

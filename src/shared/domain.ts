@@ -30,7 +30,9 @@ export const ProjectSummary = z.object({
   createdAt: z.string(),
   videoCount: z.number().int(),
   clipCount: z.number().int(),
-  frameCount: z.number().int()
+  frameCount: z.number().int(),
+  /** Set when another writer took this project's lock over: this process only reads it from then on. */
+  lockLost: z.string().optional()
 })
 export type ProjectSummary = z.infer<typeof ProjectSummary>
 

@@ -6,7 +6,7 @@ import type { ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
 import { clipLengthMismatch, taskMismatch } from '../inference/modelCard'
 import type { ModelEntry, ModelRegistry } from '../inference/models'
 import { padModeOf } from '../inference/preprocess'
-import type { OpenProject, ProjectService } from '../project/ProjectService'
+import { projectWriteError, type OpenProject, type ProjectService } from '../project/ProjectService'
 import { MASK_ENCODING } from '../project/maskCodec'
 import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
@@ -223,7 +223,7 @@ export class SegmentService {
         try {
           await this.run(job)
         } catch (err) {
-          this.finish(job, 'failed', (diskFullError(err, job.project.dir, 'The job stopped') as Error).message)
+          this.finish(job, 'failed', (diskFullError(projectWriteError(job.project, err), job.project.dir, 'The job stopped') as Error).message)
         }
       }
     } finally {

@@ -5,7 +5,7 @@ import { ApiError } from '../../../shared/api'
 import { AUDIO_SAMPLE_RATE, type ClipFlag, type ImportProgress, type ImportResult, type VideoProbe } from '../../../shared/domain'
 import { planClips } from '../../../shared/frameTiming'
 import type { NewClip } from '../project/ProjectStore'
-import { STAGING_DIR, type ProjectService } from '../project/ProjectService'
+import { lockLostError, STAGING_DIR, type ProjectService } from '../project/ProjectService'
 import { removeUpload } from '../project/uploads'
 import { clipLogMelPickle, logMelCacheEntry, logMelCacheFile } from '../avsbench/clipAudio'
 import { decodeVideo } from './decodeVideo'
@@ -115,6 +115,9 @@ export class ImportService {
         continue
       }
       try {
+        // Another writer took the project over: the files left are not decoded only to be refused.
+        const open = this.projects.current
+        if (open?.lockLost) throw lockLostError(open)
         const r = await this.importOne(path, job.startOffset, job.controller.signal, (stage, f) => progress(stage, f))
         await consumed()
         job.results.push(r)
@@ -123,7 +126,7 @@ export class ImportService {
         await consumed()
         const cancelled = err instanceof ApiError && err.code === 'cancelled'
         // A full disk says so and names the project's disk, instead of ffmpeg's or Node's raw ENOSPC.
-        const message = cancelled ? 'cancelled' : (diskFullError(err, job.projectDir ?? null, `${basename(path)} was not imported`) as Error).message
+        const message = cancelled ? 'cancelled' : (diskFullError(this.projects.writeError(err), job.projectDir ?? null, `${basename(path)} was not imported`) as Error).message
         job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: message })
         progress(cancelled ? 'cancelled' : 'failed', 0, 0, message)
       }

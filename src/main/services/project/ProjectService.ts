@@ -33,6 +33,11 @@ export interface OpenProject {
   store: ProjectStore
   /** Opened without the writer lock on a read-only connection (avs info, export, masks, eval). */
   readOnly: boolean
+  /**
+   * Why this process may no longer write the project: another writer took its lock over while this
+   * process was not heard from. The connection is query-only from then on; null while the lock holds.
+   */
+  lockLost: string | null
 }
 
 export interface ProjectServiceOptions {
@@ -40,6 +45,27 @@ export interface ProjectServiceOptions {
   owner?: string
   /** Open projects read-only: no lock, no migration, no house-keeping; works alongside a writer. */
   readOnly?: boolean
+  /** Told when the open project's lock was taken over by another writer (the project turned read-only). */
+  onLockLost?: (project: OpenProject) => void
+}
+
+/** The refusal of a write after the project's lock went to another writer. */
+export function lockLostError(project: OpenProject): ApiError {
+  return new ApiError(
+    'project_taken_over',
+    `This process no longer writes ${project.dir}: ${project.lockLost ?? 'another process holds its lock'}. What was saved before stays; this change was not saved. Close the project and open it again once the other writer has finished.`
+  )
+}
+
+/** `err`, or `project`'s "taken over" refusal where `err` is SQLite refusing a write because the lock went to another writer. */
+export function projectWriteError(project: OpenProject | null, err: unknown): unknown {
+  return project?.lockLost && !(err instanceof ApiError) && isReadOnlyRefusal(err) ? lockLostError(project) : err
+}
+
+/** SQLite's refusal to write on a query-only (or read-only) connection. */
+function isReadOnlyRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) || /attempt to write a readonly database/i.test(String((err as Error | null)?.message ?? ''))
 }
 
 /** Honours the folder's write bits even for root, who could write anyway. */
@@ -71,6 +97,7 @@ export class ProjectService {
   private release: (() => void) | null = null
   private readonly owner: string
   readonly readOnly: boolean
+  private readonly onLockLost: ((project: OpenProject) => void) | undefined
 
   constructor(
     private readonly homeDir: string,
@@ -78,6 +105,15 @@ export class ProjectService {
   ) {
     this.owner = opts.owner ?? 'the AVS Annotator app'
     this.readOnly = opts.readOnly ?? false
+    this.onLockLost = opts.onLockLost
+  }
+
+  /**
+   * `err`, or the project's "taken over" refusal where `err` is SQLite refusing a write because this
+   * process lost the project's lock.
+   */
+  writeError(err: unknown): unknown {
+    return projectWriteError(this.open, err)
   }
 
   get current(): OpenProject | null {
@@ -165,7 +201,20 @@ export class ProjectService {
     await assertWritable(dir, 'The project folder')
     await assertWritable(file, 'The project database')
     inspectDatabase(file)
-    const release = acquireLock(dir, this.owner)
+    let opened: OpenProject | null = null
+    const release = acquireLock(dir, this.owner, {
+      onLost: (reason) => {
+        if (!opened || this.open !== opened) return
+        // From now on this process only reads: SQLite refuses every write on this connection.
+        opened.lockLost = reason
+        try {
+          opened.store.db.pragma('query_only = ON')
+        } catch {
+          // a closed connection writes nothing anyway
+        }
+        this.onLockLost?.(opened)
+      }
+    })
     let store: ProjectStore
     try {
       store = new ProjectStore(openInspectedDatabase(file))
@@ -183,7 +232,8 @@ export class ProjectService {
     // this process's own import or an upload waiting for it: house-keeping is for a fresh open only.
     const reopening = this.open?.dir === dir && !this.open.readOnly
     this.close()
-    this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: false }
+    opened = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: false, lockLost: null }
+    this.open = opened
     this.release = release
     // House-keeping only under the lock: no other process can be importing into this project now.
     if (!reopening) await this.cleanMediaCache()
@@ -215,7 +265,7 @@ export class ProjectService {
       throw new ApiError('import_unfinished', unfinishedImportMessage(marker, dir))
     }
     this.close()
-    this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: true }
+    this.open = { dir, mediaDir: join(dir, MEDIA_DIR), store, readOnly: true, lockLost: null }
     const summary = this.summary()
     await this.remember(summary) // recent projects live in the home folder, not in the project
     return summary
@@ -236,9 +286,10 @@ export class ProjectService {
   }
 
   summary(): ProjectSummary {
-    const { dir, store } = this.require()
+    const { dir, store, lockLost } = this.require()
     const counts = store.counts()
     return {
+      ...(lockLost ? { lockLost } : {}),
       dir,
       name: store.getMeta('name') ?? basename(dir),
       task: store.task,

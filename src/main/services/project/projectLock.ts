@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
@@ -10,6 +10,11 @@ import { ApiError } from '../../../shared/api'
  * It is created in one atomic link(2) of a fully written temp file, so nobody ever reads half a lock.
  * A lock is stale when its process is gone (same host: the PID is dead) or its heartbeat stopped
  * (another host, or a reused PID); a stale lock is taken over.
+ *
+ * The heartbeat checks the lock is still this process's (its token) before touching it: a writer
+ * whose lock was taken over while it could not beat (a suspended laptop, a network share that
+ * dropped out for over a minute) never keeps the new writer's lock alive, and hears that it lost
+ * the project (`onLost`). A lock file deleted under a live writer is written again.
  */
 export const LOCK_FILE = '.avs-lock'
 const HEARTBEAT_MS = 5_000
@@ -39,10 +44,14 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
+/** Called once when this process finds that its lock is gone to another writer. */
+export type LockLostListener = (reason: string, holder: LockInfo | null) => void
+
 interface Held {
   info: LockInfo
   count: number
   timer: NodeJS.Timeout
+  onLost: Set<LockLostListener>
 }
 
 /** Locks this process holds, by project folder (one process may open its project more than once: tests, reopen). */
@@ -137,12 +146,17 @@ function tryCreate(file: string, info: LockInfo): boolean {
  * Takes the project's writer lock for `command`, or throws `project_in_use` naming its holder.
  * Returns the release function (also run at process exit).
  */
-export function acquireLock(dirIn: string, command: string): () => void {
+export function acquireLock(dirIn: string, command: string, opts: { onLost?: LockLostListener } = {}): () => void {
   const dir = resolve(dirIn)
   const mine = held.get(dir)
   if (mine) {
     mine.count++
-    return once(() => releaseLock(dir))
+    const { onLost } = opts
+    if (onLost) mine.onLost.add(onLost)
+    return once(() => {
+      if (onLost) mine.onLost.delete(onLost)
+      releaseLock(dir)
+    })
   }
   const file = join(dir, LOCK_FILE)
   const info: LockInfo = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex'), pidStart: processStartTime(process.pid) }
@@ -158,17 +172,14 @@ export function acquireLock(dirIn: string, command: string): () => void {
       throw err
     }
     if (created) {
-      const timer = setInterval(() => {
-        try {
-          const now = new Date()
-          utimesSync(file, now, now)
-        } catch {
-          // the folder went away: nothing to keep alive
-        }
-      }, HEARTBEAT_MS)
+      const timer = setInterval(() => heartbeat(dir), HEARTBEAT_MS)
       timer.unref()
-      held.set(dir, { info, count: 1, timer })
-      return once(() => releaseLock(dir))
+      const onLost = new Set<LockLostListener>(opts.onLost ? [opts.onLost] : [])
+      held.set(dir, { info, count: 1, timer, onLost })
+      return once(() => {
+        if (opts.onLost) held.get(dir)?.onLost.delete(opts.onLost)
+        releaseLock(dir)
+      })
     }
     const lock = readLock(file)
     if (!lock) continue // released meanwhile
@@ -199,6 +210,64 @@ export function acquireLock(dirIn: string, command: string): () => void {
     }
   }
   throw inUseError(dir, readLock(file)?.info ?? null)
+}
+
+/**
+ * One heartbeat of the lock this process holds on `dir`: touch it while it is ours, write it again
+ * when it was deleted, and give it up (telling `onLost`) when another writer holds it now.
+ */
+function heartbeat(dir: string): void {
+  const mine = held.get(dir)
+  if (!mine) return
+  const file = join(dir, LOCK_FILE)
+  let lock: ReturnType<typeof readLock>
+  try {
+    lock = readLock(file)
+  } catch {
+    return // unreadable for now (a network share that dropped out): try again at the next beat
+  }
+  if (lock?.info?.token === mine.info.token) {
+    try {
+      const now = new Date()
+      utimesSync(file, now, now)
+    } catch {
+      // the folder went away: nothing to keep alive
+    }
+    return
+  }
+  if (!lock) {
+    if (!existsSync(dir)) return // the project folder is gone (a cancelled import removed it)
+    // Deleted under us: write it again, unless another writer was faster.
+    try {
+      if (tryCreate(file, mine.info)) return
+    } catch {
+      return // cannot write here now: try again at the next beat
+    }
+    lock = readLock(file)
+    if (lock?.info?.token === mine.info.token) return
+  }
+  // Half-written by someone else: not ours either way.
+  const holder = lock?.info ?? null
+  lose(dir, holder, holder ? `the project was taken over by \`${holder.command}\` (PID ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}) while this process was not heard from` : 'another process replaced its lock file')
+}
+
+function lose(dir: string, holder: LockInfo | null, reason: string): void {
+  const mine = held.get(dir)
+  if (!mine) return
+  clearInterval(mine.timer)
+  held.delete(dir)
+  for (const l of mine.onLost) {
+    try {
+      l(reason, holder)
+    } catch {
+      // a listener's failure must not stop the others
+    }
+  }
+}
+
+/** Runs one heartbeat of every lock this process holds now (the timer does this every few seconds; tests call it). */
+export function beatLocks(): void {
+  for (const dir of [...held.keys()]) heartbeat(dir)
 }
 
 function releaseLock(dir: string): void {

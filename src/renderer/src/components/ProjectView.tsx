@@ -82,6 +82,12 @@ export function ProjectView({ project, onAbout }: { project: ProjectSummary; onA
         {header}
       </AppBar>
       <ErrorNote error={close.error} />
+      {project.lockLost && (
+        <div className="error-note" role="alert" data-testid="lock-lost">
+          Read-only: {project.lockLost}. What was saved before stays; new changes are not saved. Close the project and open it again once the other
+          writer has finished.
+        </div>
+      )}
       <JobsStrip project={project} onOpenClip={(clipId) => navigate({ clipId, frame: 0 })} />
       {modelsOpen && (
         <Suspense fallback={null}>
