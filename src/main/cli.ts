@@ -46,10 +46,31 @@ interface Parsed {
   flags: Map<string, string | true>
 }
 
+/** Flags that take no value; every other flag takes the next word (or `--flag=value`). */
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite', 'allow-network', 'replace-edits'])
+const GLOBAL_FLAGS = ['help', 'h', 'version', 'v']
+
+/** Each command's options and how many positional arguments it takes (Infinity: a list). */
+const COMMANDS: Record<string, { flags: string[]; positional: number }> = {
+  new: { flags: ['task', 'name'], positional: 1 },
+  import: { flags: ['offset', 'progress'], positional: Infinity },
+  info: { flags: ['json'], positional: 1 },
+  segment: { flags: ['clips', 'model', 'provider', 'replace-edits', 'progress', 'resume'], positional: 1 },
+  models: { flags: ['json'], positional: 0 },
+  features: { flags: ['out'], positional: 1 },
+  serve: { flags: ['task', 'port', 'host', 'allow-network'], positional: 1 },
+  export: { flags: ['format', 'out', 'frames', 'split-ratio', 'seed', 'overwrite', 'json'], positional: 1 },
+  'import-avsbench': { flags: ['format', 'name', 'json'], positional: 2 },
+  'import-predictions': { flags: ['model'], positional: 2 },
+  eval: { flags: ['format', 'gt', 'pred', 'split', 'batch', 'json'], positional: 0 },
+  masks: { flags: ['out', 'source', 'clips', 'overwrite', 'json'], positional: 1 }
+}
+
+const KNOWN_FLAGS = new Set([...GLOBAL_FLAGS, ...Object.values(COMMANDS).flatMap((c) => c.flags)])
+
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = []
   const flags = new Map<string, string | true>()
-  const boolean = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite', 'allow-network'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--') {
@@ -58,17 +79,66 @@ function parseArgs(argv: string[]): Parsed {
     }
     if (a.startsWith('--') || (a.startsWith('-') && a.length === 2)) {
       const [k, v] = a.replace(/^--?/, '').split(/=(.*)/s, 2)
-      if (v !== undefined) flags.set(k, v)
-      else if (boolean.has(k)) flags.set(k, true)
+      if (!KNOWN_FLAGS.has(k)) flags.set(k, v ?? true) // refused by checkArgs, naming the option meant; takes no word
+      else if (BOOLEAN_FLAGS.has(k)) {
+        if (v !== undefined) throw new UsageError(`--${k} takes no value`)
+        flags.set(k, true)
+      } else if (v !== undefined) flags.set(k, v)
       else {
         const next = argv[i + 1]
-        if (next === undefined) throw new UsageError(`--${k} needs a value`)
+        // A value never starts with "--": `--clips --json` lacks the value, it does not mean clips "--json".
+        if (next === undefined || next.startsWith('--')) throw new UsageError(`--${k} needs a value`)
         flags.set(k, next)
         i++
       }
     } else positional.push(a)
   }
   return { positional, flags }
+}
+
+/** The closest known name within two edits, for "did you mean". */
+function closest(name: string, known: string[]): string | null {
+  const dist = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+    for (let j = 1; j <= b.length; j++) d[0]![j] = j
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    return d[a.length]![b.length]!
+  }
+  let best: string | null = null
+  let bestD = 3
+  for (const k of known) {
+    const dk = dist(name, k)
+    if (dk < bestD) [best, bestD] = [k, dk]
+  }
+  return best
+}
+
+/** Refuses options the command does not have (a typo must not run with the defaults) and extra arguments. */
+function checkArgs(command: string, p: Parsed): void {
+  const spec = COMMANDS[command]
+  if (!spec) return
+  for (const k of p.flags.keys()) {
+    if (spec.flags.includes(k) || GLOBAL_FLAGS.includes(k)) continue
+    const near = closest(k, spec.flags)
+    throw new UsageError(`unknown option --${k} for avs ${command}${near ? ` (did you mean --${near}?)` : ''}`)
+  }
+  if (p.positional.length > spec.positional) {
+    throw new UsageError(`unexpected argument "${p.positional[spec.positional]}" for avs ${command}`)
+  }
+}
+
+/** The usage lines of one command (its entries in USAGE), or the whole text. */
+function usageOf(command: string | undefined): string {
+  if (!command || !COMMANDS[command]) return USAGE
+  const entries: string[][] = []
+  for (const line of USAGE.split('\n')) {
+    if (/^ {2}avs /.test(line)) entries.push([line])
+    else if (/^ {4,}\S/.test(line) && entries.length) entries[entries.length - 1]!.push(line)
+    else entries.push([])
+  }
+  const mine = entries.filter((e) => e[0]?.startsWith(`  avs ${command} `) || e[0] === `  avs ${command}`)
+  return `Usage:\n${mine.map((e) => e.join('\n')).join('\n')}\n\nAll commands: avs --help`
 }
 
 const str = (p: Parsed, k: string): string | undefined => {
@@ -139,7 +209,7 @@ async function cmdInfo(app: App, p: Parsed): Promise<number> {
  * project of the returned task (--task, S4 by default); anything else is refused before anything is written.
  */
 async function serveProjectPlan(dirIn: string, taskFlag: string | undefined): Promise<'open' | TaskType> {
-  const task = TaskType.safeParse(taskFlag ?? 's4')
+  const task = TaskType.safeParse((taskFlag ?? 's4').toLowerCase())
   if (!task.success) throw new UsageError('--task must be s4, ms3 or avss')
   const dir = resolve(dirIn)
   if (existsSync(join(dir, DB_FILE))) return 'open'
@@ -300,11 +370,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageJson.version}\n`)
     return 0
   }
-  if (!command || p.flags.has('help') || p.flags.has('h') || command === 'help') {
-    process.stdout.write(`${USAGE}\n`)
-    return command || p.flags.has('help') || p.flags.has('h') ? 0 : 2
+  if (!command) {
+    // No command: the usage is the error's explanation, on stderr.
+    process.stderr.write(`${USAGE}\n`)
+    return p.flags.has('help') || p.flags.has('h') ? 0 : 2
+  }
+  if (p.flags.has('help') || p.flags.has('h') || command === 'help') {
+    // `avs segment --help`: that command's usage; `avs help segment` too.
+    process.stdout.write(`${usageOf(command === 'help' ? rest[0] : command)}\n`)
+    return 0
+  }
+  if (!COMMANDS[command]) {
+    const near = closest(command, Object.keys(COMMANDS))
+    throw new UsageError(`unknown command "${command}"${near ? ` (did you mean avs ${near}?)` : ''}; avs --help lists them`)
   }
   const sub: Parsed = { positional: rest, flags: p.flags }
+  checkArgs(command, sub)
   // Every writing command takes the project's writer lock; read-only ones open beside a writer and never clean up.
   const app = createApp({ mode: command === 'serve' ? 'browser' : 'cli', owner: `avs ${command}`, readOnly: READ_ONLY_COMMANDS.has(command) })
   try {
@@ -312,7 +393,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'new': {
         const dir = rest[0]
         if (!dir) throw new UsageError('missing <dir>')
-        const task = TaskType.safeParse(str(sub, 'task'))
+        const task = TaskType.safeParse(str(sub, 'task')?.toLowerCase())
         if (!task.success) throw new UsageError('--task must be s4, ms3 or avss')
         const s = await app.projects.create(dir, task.data, str(sub, 'name'))
         process.stdout.write(`Created ${s.task.toUpperCase()} project "${s.name}" at ${s.dir}\n`)
@@ -354,8 +435,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The command a command line names (its first positional word), for the usage after an error. */
+function usageCommand(argv: string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-') && COMMANDS[a] !== undefined)
+}
+
 /** Runs the CLI and turns every failure into a one-line reason on stderr and an exit code. */
 export async function run(argv: string[]): Promise<number> {
+  // `avs info p | head -2`: a reader that stops early is not an error; the command still finishes its work.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e
+    })
+  }
   let code: number
   try {
     code = await main(argv)
@@ -363,7 +455,7 @@ export async function run(argv: string[]): Promise<number> {
     const err = diskFullError(caught, null, 'The command did not finish')
     const msg = err instanceof Error ? err.message : String(err)
     process.stderr.write(`avs: ${msg.split('\n')[0]}\n`)
-    if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`)
+    if (err instanceof UsageError) process.stderr.write(`\n${usageOf(usageCommand(argv))}\n`)
     code = err instanceof UsageError ? 2 : 1
   }
   // The caller exits with process.exit, which drops what a pipe has not taken yet (a large --json); flush first.

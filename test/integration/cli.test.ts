@@ -57,6 +57,47 @@ describe('avs command line', () => {
     expect(avs('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
   })
 
+  test('options are checked per command: a typo or an extra word is refused, an on/off flag never takes the next word', async () => {
+    const dir = join(root, 'proj-flags')
+    expect(avs('new', dir, '--task', 'S4').code).toBe(0) // the task in any case
+    // --replace-edits is an on/off flag: --clips after it is still the clip list (clip 99 does not exist).
+    const seg = avs('segment', dir, '--replace-edits', '--clips', '99')
+    expect(seg.code).toBe(1)
+    expect(seg.stderr).toMatch(/clip 99/i)
+    expect(avs('segment', dir, '--clips', '99', '--replace-edits').stderr).toMatch(/clip 99/i)
+    // A misspelt option is refused before anything runs, naming the one meant.
+    const typo = avs('segment', dir, '--clip', '1')
+    expect(typo.code).toBe(2)
+    expect(typo.stderr.split('\n')[0]).toBe('avs: unknown option --clip for avs segment (did you mean --clips?)')
+    expect(typo.stderr).toContain('avs segment <project>') // that command's usage, not every command's
+    expect(typo.stderr).not.toContain('avs import-avsbench')
+    expect(avs('import', dir, 'x.mp4', '--ofset', '2').stderr.split('\n')[0]).toBe('avs: unknown option --ofset for avs import (did you mean --offset?)')
+    expect(avs('info', dir, '--jsn').stderr.split('\n')[0]).toBe('avs: unknown option --jsn for avs info (did you mean --json?)')
+    expect(avs('info', dir, 'extra').stderr.split('\n')[0]).toBe('avs: unexpected argument "extra" for avs info')
+    expect(avs('info', dir, '--json=1').stderr.split('\n')[0]).toBe('avs: --json takes no value')
+    expect(avs('segment', dir, '--clips', '--json').stderr.split('\n')[0]).toBe('avs: --clips needs a value')
+    expect(avs('segmnt', dir).stderr.split('\n')[0]).toBe('avs: unknown command "segmnt" (did you mean avs segment?); avs --help lists them')
+    // Per-command help on stdout, exit 0; no command at all is an error with the usage on stderr.
+    const help = avs('segment', '--help')
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Usage:\n {2}avs segment <project>/)
+    expect(help.stdout).toContain('--resume last|<job-id>')
+    expect(help.stdout).not.toContain('avs export')
+    const none = avs()
+    expect(none.code).toBe(2)
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toContain('avs new <dir>')
+    expect(avs('info', dir).code).toBe(0)
+  })
+
+  test('a reader that stops early (avs info | head -1) is no error', async () => {
+    const dir = join(root, 'proj-pipe')
+    expect(avs('new', dir, '--task', 's4').code).toBe(0)
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" --import tsx test/fixtures/avs.ts models --json | head -c 1`], { env, encoding: 'utf8', cwd: repo })
+    expect(r.stderr).not.toMatch(/EPIPE|Error/)
+    expect(r.status).toBe(0)
+  })
+
   test('serve prints a one-time login URL; the API needs the session it grants', async () => {
     const dir = join(root, 'proj-serve')
     expect(avs('new', dir, '--task', 's4').code).toBe(0)

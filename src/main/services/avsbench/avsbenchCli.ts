@@ -26,7 +26,7 @@ const out = (s: string): void => void process.stdout.write(s)
 const err = (s: string): void => void process.stderr.write(s)
 
 function format(a: CliArgs): AvsFormat {
-  const f = AvsFormat.safeParse(a.flag('format'))
+  const f = AvsFormat.safeParse(a.flag('format')?.toLowerCase())
   if (!f.success) a.usage('--format must be s4, ms3 or avss')
   return f.data
 }
