@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createApp, type App } from '../../src/main/app'
 import { encodePng } from '../../src/main/image/png'
-import { decodeMask } from '../../src/main/services/project/maskCodec'
+import { decodeMask, encodeMask, MASK_ENCODING } from '../../src/main/services/project/maskCodec'
 import { ExportProgress, type AvsbenchImportReport, type ExportReport, type ExportResult } from '../../src/shared/avsbench'
 import type { ClipDetail } from '../../src/shared/domain'
-import { ffmpegPath } from '../fixtures/media'
-import { listFiles, makeAvssRelease, makeProject } from './avsbenchFixtures'
+import { ffmpegPath, makeVideo } from '../fixtures/media'
+import { listFiles, makeAvssRelease, makeProject, rectMask } from './avsbenchFixtures'
 
 const root = mkdtempSync(join(tmpdir(), 'avs-abimport-'))
 
@@ -195,5 +195,36 @@ describe('command line', () => {
     expect(csv('ratio-b', '--split-ratio', '1,1,1', '--seed', '7')).toBe(a)
     expect(new Set(a.trim().split('\n').slice(1).map((l) => l.split(',')[1])).size).toBeGreaterThan(1)
     expect(csv('ratio-c', '--split-ratio', '0,0,1')).toMatch(/^video_id,split\n(.*,test\n){6}$/)
+  })
+
+  test('a ratio split is drawn per source video: clips of one video, or of one file imported twice, share their split', async () => {
+    const app = createApp({ mode: 'cli', homeDir: join(root, 'home') })
+    const dir = join(root, 'per-video')
+    await app.dispatch('project.create', { dir, task: 'ms3' })
+    const long = await makeVideo(root, 'long take.mp4', { duration: 15, width: 32, height: 24, tone: 500 })
+    const others = await Promise.all([0, 1, 2, 3].map((i) => makeVideo(root, `other-${i}.mp4`, { duration: 5, width: 32, height: 24, tone: 700 + 50 * i })))
+    for (const paths of [[long, ...others], [long]]) {
+      const { jobId } = (await app.dispatch('media.import', { paths })) as { jobId: string }
+      expect((await app.imports.wait(jobId)).every((r) => r.ok)).toBe(true)
+    }
+    const { store } = app.projects.require()
+    for (const c of store.listClips()) {
+      for (const f of store.getClip(c.id)!.frames) {
+        store.addMask(f.id, { source: 'human', width: f.width, height: f.height, encoding: MASK_ENCODING, data: encodeMask(rectMask(f.width, f.height, f.index)) })
+        store.setFrameStatus([f.id], 'accepted')
+      }
+    }
+    app.projects.close()
+    const seen = new Set<string>()
+    for (const seed of [0, 1, 2, 3, 4, 5]) {
+      const r = avs('export', dir, '--format', 'ms3', '--out', join(root, `per-video-${seed}`), '--split-ratio', '1,1,1', '--seed', String(seed))
+      expect(r.stderr).toBe('')
+      const rows = readFileSync(join(root, `per-video-${seed}`, 'ms3_meta_data.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','))
+      expect(rows).toHaveLength(3 + 4 + 3) // the long take's 3 clips, twice, and 4 others
+      const long = new Set(rows.filter(([name]) => name!.startsWith('long-take')).map(([, split]) => split!))
+      expect(long.size).toBe(1) // 6 clips of one source: one split
+      seen.add(rows.map(([, split]) => split).join())
+    }
+    expect(seen.size).toBeGreaterThan(1) // the seed moves whole videos between splits
   })
 })

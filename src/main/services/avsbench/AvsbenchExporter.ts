@@ -233,6 +233,9 @@ export class AvsbenchExporter {
     const { store } = project
     const onlyAccepted = (opts.frames ?? 'accepted') === 'accepted'
     const planned: PlannedClip[] = []
+    // A ratio split is drawn per source video, not per clip: clips of one video (and the same file
+    // imported twice: same name, size and duration) never land in both training and evaluation.
+    const videoKey = new Map(store.listVideos().map((v) => [v.id, `${v.name}|${v.duration}`]))
     for (const c of store.listClips()) {
       const skip = (reason: string): void => void report.skipped.push({ clip: c.name, reason })
       const frames = store.listFrames(c.id)
@@ -241,7 +244,7 @@ export class AvsbenchExporter {
         skip(`the clip name "${c.name}" cannot be a file name`)
         continue
       }
-      const split = c.split ?? splitByRatio(c.name, opts.seed ?? 0, opts.splitRatio ?? DEFAULT_SPLIT_RATIO)
+      const split = c.split ?? splitByRatio(videoKey.get(c.videoId) ?? c.name, opts.seed ?? 0, opts.splitRatio ?? DEFAULT_SPLIT_RATIO)
       const category = c.category ?? ''
       if (opts.format === 's4' && !category) {
         skip('S4 needs a category for the clip (none set)')

@@ -88,10 +88,10 @@ export function parseCsv(text: string): { header: string[]; rows: string[][] } {
   return { header: nonEmpty[0] ?? [], rows: nonEmpty.slice(1) }
 }
 
-/** Stable split from the clip name and a seed (FNV-1a), so re-exports agree. */
-export function splitByRatio(name: string, seed: number, ratio: [number, number, number]): Split {
+/** Stable split from a key (the export uses the source video's) and a seed (FNV-1a), so re-exports agree. */
+export function splitByRatio(key: string, seed: number, ratio: [number, number, number]): Split {
   let h = 0x811c9dc5
-  const s = `${seed}:${name}`
+  const s = `${seed}:${key}`
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i)
     h = Math.imul(h, 0x01000193) >>> 0
