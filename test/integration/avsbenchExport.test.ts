@@ -176,6 +176,15 @@ print(json.dumps({'type': type(t).__name__, 'dtype': str(t.dtype), 'shape': list
     await ex.export(project, { format: 's4', out: join(root, 'Single-source'), overwrite: true })
     expect(readFileSync(join(root, 'Single-source', 's4_meta_data.csv'), 'utf8')).toBe(before)
     expect(listFiles(root).filter((f) => /^\.Single-source/.test(f))).toEqual([])
+    // ... but not an earlier export that also holds the user's own files: they are named, and kept
+    writeFileSync(join(root, 'Single-source', 'NOTES.txt'), 'my notes')
+    execFileSync('mkdir', ['-p', join(root, 'Single-source', 'runs')])
+    writeFileSync(join(root, 'Single-source', 'runs', 'model.pth'), 'ckpt')
+    await expect(ex.export(project, { format: 's4', out: join(root, 'Single-source'), overwrite: true })).rejects.toThrow(
+      /Cannot overwrite .*Single-source: besides an earlier export it holds NOTES\.txt, runs, which an export does not write/
+    )
+    expect(readFileSync(join(root, 'Single-source', 'runs', 'model.pth'), 'utf8')).toBe('ckpt')
+    expect(readFileSync(join(root, 'Single-source', 's4_meta_data.csv'), 'utf8')).toBe(before)
   })
 
   test('cancel leaves no destination and no temp folder', async () => {

@@ -195,6 +195,13 @@ describe('avs masks (S4 project)', () => {
     expect(again.code).toBe(0)
     expect(listFiles(empty)).toEqual([...[0, 1, 2, 3, 4].map((k) => `dog_barking/${a.name}/${a.name}_${k}.png`), 'index.json'].sort())
     expect(leftovers()).toEqual([])
+    // ... but not when the user keeps files of their own there: named, and kept
+    writeFileSync(join(empty, 'notes.txt'), 'mine')
+    const kept = avs('masks', dir, '--out', empty, '--clips', String(b.id), '--overwrite')
+    expect(kept.code).toBe(1)
+    expect(kept.stderr).toBe(`avs: Cannot overwrite ${empty}: besides earlier masks it holds notes.txt, which \`avs masks\` did not write and overwriting would delete; move them out, or write to a new folder\n`)
+    expect(readFileSync(join(empty, 'notes.txt'), 'utf8')).toBe('mine')
+    expect(listFiles(empty)).toHaveLength(7)
   })
 
   test('bad arguments: a one-line reason, a non-zero exit, nothing written', () => {

@@ -170,6 +170,9 @@ async function framesAsIs(mediaDir: string, plan: PlannedClip[]): Promise<Set<Pl
 }
 
 /** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
+/** What an export of any format writes at the top of its folder: all that `--overwrite` may replace. */
+const EXPORT_ENTRIES = new Set([S4_CSV, MS3_CSV, AVSS_CSV, LABEL2IDX, 's4_data', 'ms3_data', 'v1s', 'v1m', 'v2'])
+
 export class AvsbenchExporter {
   /** `pool`: where S4/MS3 clips are encoded; default the process-wide worker pool. */
   constructor(
@@ -195,6 +198,13 @@ export class AvsbenchExporter {
       const entries = await readdir(out)
       if (entries.length && ![S4_CSV, MS3_CSV, AVSS_CSV].some((f) => entries.includes(f))) {
         throw new ApiError('exists', `Cannot overwrite ${out}: it is not an AVSBench export (no ${S4_CSV}, ${MS3_CSV} or ${AVSS_CSV}), so it is left as it is`)
+      }
+      // An earlier export that also holds the user's own files (notes, checkpoints) is not replaced:
+      // they would be deleted with it.
+      const foreign = entries.filter((e) => !EXPORT_ENTRIES.has(e)).sort()
+      if (foreign.length) {
+        const named = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '')
+        throw new ApiError('exists', `Cannot overwrite ${out}: besides an earlier export it holds ${named}, which an export does not write and overwriting would delete; move them out, or export to a new folder`)
       }
     }
     const parent = dirname(out)

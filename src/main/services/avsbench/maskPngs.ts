@@ -2,7 +2,7 @@
 // writes predictions (spec avsbench-format §8), at each frame's own size, with an index.json.
 // Only reads the project; the folder appears in one rename, as an export does.
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import { ApiError } from '../../../shared/api'
@@ -126,6 +126,21 @@ export async function writeMaskPngs(project: OpenProject, opts: MaskPngOptions):
     if (entries.length && !opts.overwrite) throw new ApiError('exists', `Cannot write masks to ${out}: the folder is not empty (choose a new folder, or --overwrite to replace it)`)
     // Overwriting replaces the whole folder: only an earlier `avs masks` folder may be replaced.
     if (entries.length && !entries.includes(MASKS_INDEX)) throw new ApiError('exists', `Cannot overwrite ${out}: it holds no ${MASKS_INDEX}, so it is no earlier \`avs masks\` output and is left as it is`)
+    if (entries.length) {
+      // What the earlier run wrote is in its index; anything else there is the user's, and would be deleted.
+      let ours: Set<string>
+      try {
+        const prev = JSON.parse(await readFile(join(out, MASKS_INDEX), 'utf8')) as Partial<MaskPngIndex>
+        ours = new Set([MASKS_INDEX, ...(prev.frames ?? []).map((f) => String(f.file).split('/')[0]!)])
+      } catch {
+        throw new ApiError('exists', `Cannot overwrite ${out}: its ${MASKS_INDEX} cannot be read, so it is left as it is`)
+      }
+      const foreign = entries.filter((e) => !ours.has(e)).sort()
+      if (foreign.length) {
+        const named = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '')
+        throw new ApiError('exists', `Cannot overwrite ${out}: besides earlier masks it holds ${named}, which \`avs masks\` did not write and overwriting would delete; move them out, or write to a new folder`)
+      }
+    }
   }
   const parent = dirname(out)
   await mkdir(parent, { recursive: true }).catch((err: unknown) => {
