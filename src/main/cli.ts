@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ApiError } from '../shared/api'
-import { TaskType, type ImportProgress } from '../shared/domain'
+import { Split, TaskType, type ImportProgress, type ReviewStatus } from '../shared/domain'
 import { createApp, type App } from './app'
 import { startWebHost } from './web/server'
 import { diskFullError } from './services/project/diskFull'
 import { DB_FILE } from './services/project/ProjectService'
 import { checkProjectTarget } from './services/project/targetFolder'
+import { isSafeName } from './services/avsbench/layout'
 import { sweepTempsBeside } from './services/project/tempFolders'
 import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import { cmdMasks } from './services/avsbench/masksCli'
@@ -22,10 +23,12 @@ const USAGE = `avs ${packageJson.version} — AVS Annotator command line
 Usage:
   avs new <dir> --task s4|ms3|avss [--name <name>]   create a project
   avs import <project> <video>... [--offset <s>] [--progress]   cut videos into clips
-  avs info <project> [--json]                          videos, clips, frames (times, status)
+  avs info <project> [--json]                          videos, clips (ids, status, category, split, confidence), frames
   avs segment <project> [--clips 1,2,…] [--model <id>] [--provider auto|cpu|webgpu|cuda|dml|coreml] [--replace-edits] [--progress]
                                                        auto-segment clips (all by default) with an ONNX model
   avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
+  avs set <project> [--clips 1,2,…] [--category <name>|none] [--split train|val|test|none] [--status accepted|rejected|unreviewed]
+                                                       label clips and review their frames (all clips by default)
   avs models [--json]                                  the models the app can use, and why others were refused
   avs features <audio-or-video> --out <x.npy>          the model's audio input: log-mel [N,1,96,64] float32, no padding
   avs serve [<project>] [--task s4|ms3|avss] [--port <n>] [--host <h>] [--allow-network]
@@ -56,6 +59,7 @@ const COMMANDS: Record<string, { flags: string[]; positional: number }> = {
   import: { flags: ['offset', 'progress'], positional: Infinity },
   info: { flags: ['json'], positional: 1 },
   segment: { flags: ['clips', 'model', 'provider', 'replace-edits', 'progress', 'resume'], positional: 1 },
+  set: { flags: ['clips', 'category', 'split', 'status'], positional: 1 },
   models: { flags: ['json'], positional: 0 },
   features: { flags: ['out'], positional: 1 },
   serve: { flags: ['task', 'port', 'host', 'allow-network'], positional: 1 },
@@ -196,11 +200,66 @@ async function cmdInfo(app: App, p: Parsed): Promise<number> {
   } else {
     const s = project as { name: string; task: string; dir: string }
     process.stdout.write(`${s.name} (${s.task.toUpperCase()}) at ${s.dir}\n${videos.length} video(s), ${clips.length} clip(s)\n`)
+    // The id first: --clips takes ids.
+    const width = String(Math.max(0, ...clips.map((c) => c?.id ?? 0))).length
     for (const c of clips) {
       if (!c) continue
-      process.stdout.write(`  ${c.name}  ${c.start.toFixed(2)}s +${c.duration}s  ${c.status}${c.flags.length ? `  [${c.flags.join(', ')}]` : ''}\n`)
+      const labels = [c.category, c.split].filter(Boolean).join(', ')
+      const conf = c.confidence === null ? '' : `  confidence ${c.confidence.toFixed(2)}`
+      process.stdout.write(
+        `  ${String(c.id).padStart(width)}  ${c.name}  ${c.start.toFixed(2)}s +${c.duration}s  ${c.status}${labels ? `  (${labels})` : ''}${conf}${c.flags.length ? `  [${c.flags.join(', ')}]` : ''}\n`
+      )
     }
   }
+  return 0
+}
+
+const SET_STATUSES = ['accepted', 'rejected', 'unreviewed'] as const
+
+/** Category, split and review status of clips from the command line, as the app's clip table and review keys set them. */
+async function cmdSet(app: App, p: Parsed): Promise<number> {
+  await openProject(app, p.positional[0])
+  const category = str(p, 'category')
+  const split = str(p, 'split')?.toLowerCase()
+  const status = str(p, 'status')?.toLowerCase()
+  if (category === undefined && split === undefined && status === undefined) throw new UsageError('nothing to set: give --category, --split and/or --status')
+  if (category !== undefined && category !== 'none' && !isSafeName(category)) {
+    throw new UsageError(`--category must be a folder-safe name (letters, digits, _ . - and spaces), such as dog_barking, got "${category}"`)
+  }
+  if (split !== undefined && split !== 'none' && !Split.safeParse(split).success) throw new UsageError(`--split must be train, val, test or none, got "${split}"`)
+  if (status !== undefined && !(SET_STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status must be ${SET_STATUSES.join(', ')}, got "${status}"`)
+  const { store } = app.projects.require()
+  const all = store.listClips()
+  const clipsFlag = str(p, 'clips')
+  let ids = all.map((c) => c.id)
+  if (clipsFlag !== undefined) {
+    ids = clipsFlag.split(',').map((x) => Number(x.trim()))
+    if (ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`--clips must be clip ids such as 1,2,3, got "${clipsFlag}"`)
+    const unknown = ids.filter((id) => !all.some((c) => c.id === id))
+    if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project (avs info lists the ids)`)
+  }
+  if (ids.length === 0) throw new ApiError('no_clips', 'The project has no clips; import a video first')
+  const done: string[] = []
+  if (category !== undefined || split !== undefined) {
+    for (const clipId of ids) {
+      await app.dispatch('clip.update', {
+        clipId,
+        ...(category !== undefined ? { category: category === 'none' ? null : category } : {}),
+        ...(split !== undefined ? { split: split === 'none' ? null : (split as Split) } : {})
+      })
+    }
+    if (category !== undefined) done.push(category === 'none' ? 'category cleared' : `category ${category}`)
+    if (split !== undefined) done.push(split === 'none' ? 'split cleared (the export draws it by ratio)' : `split ${split}`)
+  }
+  let note = ''
+  if (status !== undefined) {
+    const frames = ids.flatMap((id) => store.listFrames(id))
+    await app.dispatch('frame.setStatus', { frameIds: frames.map((f) => f.id), status: status as ReviewStatus })
+    done.push(`${frames.length} frame(s) ${status}`)
+    const bare = frames.filter((f) => !store.latestMask(f.id)).length
+    if (status === 'accepted' && bare) note = `; ${bare} of them have no mask yet (avs segment, or draw one in the app): an export skips them until they have one`
+  }
+  process.stdout.write(`${ids.length} clip(s): ${done.join(', ')}${note}\n`)
   return 0
 }
 
@@ -405,6 +464,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdInfo(app, sub)
       case 'segment':
         return await cmdSegment(app, sub)
+      case 'set':
+        return await cmdSet(app, sub)
       case 'models':
         return await cmdModels(app, sub)
       case 'features':

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -89,4 +89,37 @@ test('avs features: the spec §4 reference (int16 half-amplitude 1 kHz sine) as 
   expect(rs.code).toBe(1)
   expect(rs.stderr).toMatch(/mute\.mp4 has no audio stream/)
   expect(avs('features', wav).stderr).toMatch(/--out <file.npy> is required/)
+})
+
+test('an S4 dataset from the command line alone: segment, set category/split/status, export; an export with nothing in it is refused', async () => {
+  const video = await makeVideo(root, 'dataset.mp4', { duration: 10, width: 64, height: 48 })
+  const dir = join(root, 'proj-set')
+  expect(avs('new', dir, '--task', 's4').code).toBe(0)
+  expect(avs('import', dir, video).code).toBe(0)
+  // Nothing labelled yet: refused with the reason and what to do, and no folder is written.
+  const empty = avs('export', dir, '--format', 's4', '--out', join(root, 'ds-empty'))
+  expect(empty.code).toBe(1)
+  expect(empty.stderr).toMatch(/^avs: Nothing exported, every clip was skipped \(2 clips: S4 needs a category for the clip \(none set\)\)\. .*avs set/)
+  expect(existsSync(join(root, 'ds-empty'))).toBe(false)
+
+  // `avs info` shows the ids that --clips takes.
+  const info = avs('info', dir)
+  const ids = [...info.stdout.matchAll(/^ {2}(\d+) {2}dataset_/gm)].map((m) => Number(m[1]))
+  expect(ids).toHaveLength(2)
+  expect(avs('segment', dir).code).toBe(0)
+  expect(avs('set', dir).stderr.split('\n')[0]).toBe('avs: nothing to set: give --category, --split and/or --status')
+  expect(avs('set', dir, '--split', 'holdout').stderr.split('\n')[0]).toBe('avs: --split must be train, val, test or none, got "holdout"')
+  expect(avs('set', dir, '--category', 'dogs/cats').code).toBe(2)
+  expect(avs('set', dir, '--clips', '99', '--status', 'accepted').stderr).toMatch(/^avs: No clip 99 in this project/)
+  const set = avs('set', dir, '--category', 'dog_barking', '--status', 'accepted')
+  expect(set.stdout).toBe('2 clip(s): category dog_barking, 10 frame(s) accepted\n')
+  expect(avs('set', dir, '--clips', String(ids[1]), '--split', 'TEST').stdout).toBe('1 clip(s): split test\n')
+  expect(avs('info', dir).stdout).toMatch(new RegExp(`^ {2}${ids[1]} {2}dataset_5000_10000 .*accepted {2}\\(dog_barking, test\\) {2}confidence \\d\\.\\d\\d$`, 'm'))
+
+  const out = join(root, 'ds')
+  const exported = avs('export', dir, '--format', 's4', '--out', out, '--split-ratio', '1,0,0')
+  expect(exported.stderr).toBe('')
+  expect(exported.stdout).toMatch(/^Exported 2 clip\(s\), 10 frame\(s\), 6 mask\(s\) as S4/)
+  // one clip drawn into train by the ratio (first frame annotated), the other in the split it was given
+  expect(readFileSync(join(out, 's4_meta_data.csv'), 'utf8')).toBe('name,start,category,split\ndataset_0_5000,0,dog_barking,train\ndataset_5000_10000,0,dog_barking,test\n')
 })

@@ -216,6 +216,21 @@ export class AvsbenchExporter {
     onProgress?.({ stage: 'preparing', fraction: 0, clips: 0, total: 0 })
     const report: ExportReport = { format: opts.format, out, clips: 0, frames: 0, masks: 0, skipped: [] }
     const plan = this.plan(project, opts, report)
+    if (plan.length === 0) {
+      // An empty dataset that looks complete helps nobody: say why every clip was skipped, and what to do.
+      const reasons = new Map<string, number>()
+      for (const sk of report.skipped) {
+        const r = sk.reason.replace(/^frames? [\d, ]+ \(0-based\) (has|have) /, 'frames have ')
+        reasons.set(r, (reasons.get(r) ?? 0) + 1)
+      }
+      const why = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([r, n]) => `${n} clip${n === 1 ? '' : 's'}: ${r}`).join('; ')
+      throw new ApiError(
+        'nothing_to_export',
+        report.skipped.length
+          ? `Nothing exported, every clip was skipped (${why}). Set categories and review frames in the app (or avs serve), or with avs set; nothing was written to ${out}`
+          : `Nothing exported: the project has no clips; nothing was written to ${out}`
+      )
+    }
     onProgress?.({ stage: 'writing', fraction: 0, clips: 0, total: plan.length })
     const tmp = tempBeside(out, 'export')
     try {
