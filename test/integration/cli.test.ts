@@ -57,6 +57,19 @@ describe('avs command line', () => {
     expect(avs('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
   })
 
+  test('the same file again at the same start is refused as already imported; at another offset it is cut again', async () => {
+    const video = await makeVideo(root, 'again.mp4', { duration: 6, audio: 'none', width: 64, height: 48 })
+    const dir = join(root, 'proj-again')
+    expect(avs('new', dir, '--task', 's4').code).toBe(0)
+    expect(avs('import', dir, video).code).toBe(0)
+    const again = avs('import', dir, video)
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/^avs import: again\.mp4 is already in the project \(imported .*, clips from again_0_5000\); it was not imported again\. To cut it at another start, give another offset\n$/)
+    expect(avs('import', dir, video, '--offset', '0.5').code).toBe(0)
+    const info = JSON.parse(avs('info', dir, '--json').stdout) as { clips: Array<{ name: string }> }
+    expect(info.clips.map((c) => c.name)).toEqual(['again_0_5000', 'again_500_5500'])
+  })
+
   test('options are checked per command: a typo or an extra word is refused, an on/off flag never takes the next word', async () => {
     const dir = join(root, 'proj-flags')
     expect(avs('new', dir, '--task', 'S4').code).toBe(0) // the task in any case

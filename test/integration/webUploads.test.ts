@@ -59,10 +59,13 @@ afterAll(async () => {
 })
 
 test('an uploaded video is removed once imported; the user’s own video imported beside it stays', async () => {
+  // Another recording of the same name (the same file again would be refused as already imported).
+  mkdirSync(join(root, 'camera'), { recursive: true })
+  const other = await makeVideo(join(root, 'camera'), 'birds.mp4', { duration: 5, width: 80, height: 48, audio: 'none' })
+  const uploaded = await upload('birds.mp4', readFileSync(other))
   const bytes = readFileSync(video)
-  const uploaded = await upload('birds.mp4', bytes)
   expect(dirname(dirname(uploaded))).toBe(uploads)
-  expect(readFileSync(uploaded).equals(bytes)).toBe(true)
+  expect(readFileSync(uploaded).equals(readFileSync(other))).toBe(true)
 
   const results = await importVia([uploaded, video])
   expect(results.map((r) => [r.ok, r.clips, r.error])).toEqual([
@@ -86,6 +89,7 @@ test('an upload whose import fails is removed too', async () => {
 
 test('uploads never imported are removed when the project is next opened; nothing else is', async () => {
   const leftover = await upload('later.mp4', readFileSync(video))
+  const fresh = await makeVideo(userDir, 'swans.mp4', { duration: 5, width: 64, height: 48, audio: 'none' })
   // What a person put in the project folder, and a link to their data, named like an upload.
   writeFileSync(join(uploads, 'notes.txt'), 'mine')
   mkdirSync(join(uploads, 'keep'))
@@ -106,7 +110,7 @@ test('uploads never imported are removed when the project is next opened; nothin
   expect(app.projects.require().store.listClips()).toHaveLength(2)
 
   // A video reached through that link is the user's file, not an upload: importing it leaves it.
-  const [r] = await importVia([join(uploads, 'abcdef12', basename(video))])
+  const [r] = await importVia([join(uploads, 'abcdef12', basename(fresh))])
   expect(r.ok).toBe(true)
   expect(readdirSync(userDir).sort()).toEqual(before)
   expect(readdirSync(uploads).sort()).toEqual(['abcdef12', 'keep', 'notes.txt'])

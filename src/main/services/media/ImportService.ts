@@ -145,6 +145,14 @@ export class ImportService {
     onProgress('probing', 0)
     const probe: VideoProbe = await probeVideo(path, tools.ffprobe)
     const summary = this.projects.summary()
+    // The same file again at the same start would only duplicate its clips (a re-run import, a second drop).
+    const same = project.store.findSameImport(basename(path), probe.sizeBytes, probe.duration, startOffset)
+    if (same) {
+      throw new ApiError(
+        'already_imported',
+        `${basename(path)} is already in the project (imported ${same.importedAt.slice(0, 16).replace('T', ' ')}${same.firstClip ? `, clips from ${same.firstClip}` : ''}); it was not imported again. To cut it at another start, give another offset`
+      )
+    }
     if (startOffset >= probe.duration) {
       throw new ApiError('bad_offset', `${basename(path)}: the start offset ${startOffset}s is past the end of the video (${probe.duration.toFixed(2)}s)`)
     }

@@ -138,6 +138,17 @@ export class ProjectStore {
   }
 
   /** Inserts a video with all its clips and frames in one transaction. */
+  /** A video already imported from the same file (name, size, duration) at the same start offset, or null. */
+  findSameImport(name: string, sizeBytes: number, duration: number, startOffset: number): { id: number; importedAt: string; firstClip: string | null } | null {
+    const row = this.db
+      .prepare(
+        `SELECT v.id AS id, v.imported_at AS importedAt, (SELECT name FROM clips WHERE video_id = v.id ORDER BY idx LIMIT 1) AS firstClip
+         FROM videos v WHERE v.name = ? AND v.size_bytes = ? AND abs(v.duration - ?) < 1e-6 AND abs(v.start_offset - ?) < 1e-6 LIMIT 1`
+      )
+      .get(name, sizeBytes, duration, startOffset) as { id: number; importedAt: string; firstClip: string | null } | undefined
+    return row ?? null
+  }
+
   insertVideo(video: NewVideo, clips: NewClip[]): number {
     const insVideo = this.db.prepare(`INSERT INTO videos
       (uuid, path, name, size_bytes, duration, width, height, rotation, fps, vfr, has_audio, start_offset, probe_json, imported_at)
