@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { ApiError } from '../shared/api'
 import { Split, TaskType, type ImportProgress, type ReviewStatus } from '../shared/domain'
 import { createApp, type App } from './app'
@@ -411,6 +411,8 @@ async function cmdFeatures(app: App, p: Parsed): Promise<number> {
   if (!input) throw new UsageError('missing <audio-or-video>')
   const out = str(p, 'out')
   if (!out) throw new UsageError('--out <file.npy> is required')
+  if (!existsSync(input)) throw new ApiError('not_found', `${input} does not exist`)
+  if (!existsSync(dirname(resolve(out)))) throw new ApiError('not_found', `Cannot write ${out}: the folder ${dirname(resolve(out))} does not exist`)
   const { ffmpeg } = await app.tools()
   const ex = await fileLogMel(ffmpeg, resolve(input))
   await writeFile(out, encodeNpyFloat32(ex.data, [ex.count, 1, 96, 64]))

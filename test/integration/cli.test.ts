@@ -53,6 +53,13 @@ describe('avs command line', () => {
     const badTask = avs('new', join(root, 'p3'), '--task', 'coco')
     expect(badTask.code).toBe(2)
     expect(badTask.stderr.split('\n')[0]).toBe('avs: --task must be s4, ms3 or avss')
+    expect(avs('info', join(dir, 'project.sqlite')).stderr).toBe(`avs: ${join(dir, 'project.sqlite')} is the project's database; give its folder, ${dir}\n`)
+    expect(avs('export', dir, '--format', 'avss', '--out', join(root, 'x'), '--split-ratio', '0,0,0').stderr.split('\n')[0]).toBe(
+      'avs: --split-ratio needs at least one weight above 0 (train,val,test), got 0,0,0'
+    )
+    expect(avs('eval', '--format', 's4', '--gt', join(root, 'no-gt'), '--pred', dir).stderr).toBe(`avs: The ground-truth folder ${join(root, 'no-gt')} does not exist\n`)
+    expect(avs('features', join(root, 'no.wav'), '--out', join(root, 'x.npy')).stderr).toBe(`avs: ${join(root, 'no.wav')} does not exist\n`)
+    expect(avs('features', bogus, '--out', join(root, 'no-dir', 'x.npy')).stderr).toBe(`avs: Cannot write ${join(root, 'no-dir', 'x.npy')}: the folder ${join(root, 'no-dir')} does not exist\n`)
     expect(avs('frobnicate').code).toBe(2)
     expect(avs('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
   })

@@ -193,7 +193,7 @@ export class AvsbenchExporter {
     }
     if (existsSync(out)) {
       if (!(await stat(out)).isDirectory()) throw new ApiError('exists', `Cannot export to ${out}: it is a file`)
-      if (!opts.overwrite) throw new ApiError('exists', `Cannot export to ${out}: it already exists (choose a new folder or allow overwriting)`)
+      if (!opts.overwrite) throw new ApiError('exists', `Cannot export to ${out}: it already exists (choose a new folder, or allow overwriting it: --overwrite)`)
       // Overwriting replaces the folder: only an earlier export (or an empty folder) may be replaced.
       const entries = await readdir(out)
       if (entries.length && ![S4_CSV, MS3_CSV, AVSS_CSV].some((f) => entries.includes(f))) {

@@ -46,6 +46,7 @@ export async function cmdExport(app: App, a: CliArgs): Promise<number> {
   const ratioText = a.flag('split-ratio')
   const splitRatio = ratioText?.split(',').map(Number)
   if (splitRatio && (splitRatio.length !== 3 || splitRatio.some((x) => !Number.isFinite(x) || x < 0))) a.usage(`--split-ratio must be three numbers like 0.7,0.15,0.15, got ${ratioText}`)
+  if (splitRatio && splitRatio.every((x) => x === 0)) a.usage(`--split-ratio needs at least one weight above 0 (train,val,test), got ${ratioText}`)
   const seedText = a.flag('seed')
   const seed = seedText === undefined ? undefined : Number(seedText)
   if (seed !== undefined && !Number.isInteger(seed)) a.usage(`--seed must be an integer, got ${seedText}`)

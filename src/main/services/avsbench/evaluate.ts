@@ -92,6 +92,7 @@ interface GtClip {
 async function readGtClips(format: AvsFormat, gt: string, split: Split): Promise<GtClip[]> {
   const csvName = format === 's4' ? S4_CSV : format === 'ms3' ? MS3_CSV : AVSS_CSV
   const csvFile = join(gt, csvName)
+  if (!existsSync(gt)) throw new ApiError('not_found', `The ground-truth folder ${gt} does not exist`)
   if (!existsSync(csvFile)) throw new ApiError('not_avsbench', `${gt} is not an AVSBench ${format.toUpperCase()} folder: ${csvName} is missing`)
   const { header, rows } = parseCsv(await readFile(csvFile, 'utf8'))
   const out: GtClip[] = []

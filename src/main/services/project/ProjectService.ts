@@ -1,7 +1,7 @@
 import { constants, existsSync } from 'node:fs'
 import { access, mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { CLIP_SECONDS, type ProjectSummary, type RecentProject, type Settings, type TaskType } from '../../../shared/domain'
 import { inspectDatabase, openDatabase, openInspectedDatabase, PROJECT_FORMAT } from '../../db/openDatabase'
@@ -194,6 +194,7 @@ export class ProjectService {
   private async load(dir: string, { importing }: { importing: boolean }): Promise<ProjectSummary> {
     const file = join(dir, DB_FILE)
     if (!existsSync(dir)) throw new ApiError('not_found', `${dir} does not exist`)
+    if (basename(dir) === DB_FILE && existsSync(dir)) throw new ApiError('not_a_project', `${dir} is the project's database; give its folder, ${dirname(dir)}`)
     if (!existsSync(file)) throw new ApiError('not_a_project', `${dir} is not an AVS Annotator project (no ${DB_FILE})`)
     if (this.readOnly) return this.loadReadOnly(dir, file)
     // A read-only place is said as such (a read-only connection could not even inspect a WAL file there);
