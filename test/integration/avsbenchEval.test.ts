@@ -217,6 +217,12 @@ describe('evaluation', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`${root} is not an AVSBench S4 folder: s4_meta_data.csv is missing`)
     expect(avs('eval', '--format', 'xx', '--gt', gt, '--pred', preds).code).toBe(2)
+    // a prediction folder that matches no clip of the split is an error, not a score of empty masks
+    const nothing = join(root, 'no-predictions')
+    mkdirSync(nothing, { recursive: true })
+    const none = avs('eval', '--format', 's4', '--gt', gt, '--pred', nothing)
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/^avs: None of the 15 ground-truth frames of the test split has a prediction: check --pred/)
   })
 
   test('avs eval --format avss (71 classes, padded 5-frame clips, off-palette predictions snapped) equals the reference', async () => {

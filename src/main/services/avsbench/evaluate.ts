@@ -193,6 +193,13 @@ export async function evaluateFolders(opts: FolderEvalOptions): Promise<FolderEv
     const r = one.result()
     result.perClip.push({ clip: clip.name, frames: clip.masks.length, miou: finite(r.miou), fscore: finite(r.fscore) })
   }
+  // Not one prediction matched: a wrong --pred folder or --split, not a model that scores this.
+  if (result.frames > 0 && result.missingPredictions === result.frames) {
+    throw new ApiError(
+      'no_predictions',
+      `None of the ${result.frames} ground-truth frames of the ${split} split has a prediction: check --pred (a --save_pred_mask folder or a project) and --split`
+    )
+  }
   const r = all.result()
   result.miou = finite(r.miou)
   result.fscore = finite(r.fscore)
