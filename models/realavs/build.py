@@ -7,7 +7,8 @@ A set is a folder of flat arrays (one row per clip, T = 5 frames):
   <feature>.f16                 IS-Net features of every frame (isnet.FEATURES), from onnxruntime
   meta.json                     N, sizes, and per clip its source (kind, objects, sounding schedule)
 
-Sources: ``real`` clips composed from Debian's GCompris photographs and recordings (scenes.py;
+Sources: ``tux`` clips of Tux Paint's photo cut-outs with their own recordings (tuxpaint.py; exact
+masks), ``real`` clips composed from Debian's GCompris photographs and recordings (scenes.py;
 masks = IS-Net 1024 pseudo ground truth where the object sounds), and SynthAVS S4/MS3 clips
 (exact ground truth; 224x224 frames upscaled to S).
 
@@ -48,6 +49,20 @@ def real_set(d, A, split, n, seed, S, M):
         f, m, lm, r = (scenes.single_clip if rng.random() < 0.55 else scenes.pair_clip)(B, rng, S, M)
         F[i], Mk[i], L[i] = f, m, lm[:T]
         recs.append(dict(source="real", **r))
+    return recs
+
+
+def tux_set(d, A, bgs, split, n, seed, S, M, p_single=0.35):
+    """Clips of Tux Paint's photo cut-outs with their own sounds (tuxpaint.py): exact masks."""
+    from . import tuxpaint
+    F, Mk, L = _alloc(d, n, S, M)
+    B = tuxpaint.split(A, split, bgs)
+    rng = np.random.default_rng(seed)
+    recs = []
+    for i in range(n):
+        f, m, lm, r = (tuxpaint.single_clip if rng.random() < p_single else tuxpaint.multi_clip)(B, rng, S, M)
+        F[i], Mk[i], L[i] = f, m, lm[:T]
+        recs.append(dict(source="tuxpaint", **r))
     return recs
 
 
@@ -111,9 +126,10 @@ def main(argv=None):
     ap.add_argument("--backgrounds", default="models/data/assets")
     ap.add_argument("--synthavs", default="models/data/synthavs")
     ap.add_argument("--set", action="append", required=True,
-                    help="NAME:real:SPLIT:N[:SEED] or NAME:synth:s4/train/200+ms3/train/250")
+                    help="NAME:real:SPLIT:N[:SEED], NAME:tux:SPLIT:N[:SEED] (tuxpaint.py) or NAME:synth:s4/train/200+ms3/train/250")
     ap.add_argument("--no-features", action="store_true")
     a = ap.parse_args(argv)
+    a.tux_assets = None
     S, M = a.size, a.mask_size
     A = None
     for spec in a.set:
@@ -122,7 +138,16 @@ def main(argv=None):
         if os.path.exists(os.path.join(d, "meta.json")):
             print("exists:", d)
             continue
-        if kind == "real":
+        if kind == "tux":
+            from . import tuxpaint
+            if a.tux_assets is None:
+                a.tux_assets = tuxpaint.load(gc_dir=a.gcompris)
+            parts = rest.split(":")
+            split, n = parts[0], int(parts[1])
+            seed = int(parts[2]) if len(parts) > 2 else {"train": 11, "val": 12, "test": 13}[split]
+            bgs = sorted(os.path.join(a.backgrounds, f) for f in os.listdir(a.backgrounds) if f.startswith("bg_") and f.endswith(".png"))
+            recs = tux_set(d, a.tux_assets, bgs, split, n, seed, S, M)
+        elif kind == "real":
             if A is None:
                 A = scenes.load_assets(a.gcompris, a.pseudo, a.backgrounds)
             parts = rest.split(":")

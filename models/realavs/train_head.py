@@ -129,6 +129,7 @@ def main(argv=None):
     ap.add_argument("--config", default="isnet", help="isnet (the head on IS-Net's maps) or tiny_isnet "
                     "(the tiny model with IS-Net's maps injected; --init a tiny checkpoint, e.g. models/ccformer-tiny-s4.pt)")
     ap.add_argument("--freeze-tiny", action="store_true", help="tiny_isnet: keep the tiny backbone and audio encoder fixed")
+    ap.add_argument("--keep-evals", action="store_true", help="keep the checkpoint of every evaluation (stepN.pt)")
     ap.add_argument("--union", type=float, default=None, help="eval: max(gated, out - tau) (with --eval-gate)")
     ap.add_argument("--train-gate", type=int, default=0, help="also Dice + BCE of the gated output min(sal, maxpool_k(out)), "
                     "as the app gets it (the gradient reaches the head where its mask is the smaller)")
@@ -235,11 +236,17 @@ def _eval_save(model, vals, a, step, best, t0, P, watch=None):
     js = {n: evaluate(model, v)[0] for n, v in vals.items()}
     m = float(np.mean(list(js.values())))
     ws = {n: evaluate(model, v)[0] for n, v in (watch or {}).items()}
+    if a.union is not None and a.eval_gate:
+        # the watch sets also with the gated output alone (what the union adds to it is the head's own mask)
+        model.refine.union = None
+        ws.update({n + " gated": evaluate(model, v)[0] for n, v in (watch or {}).items()})
     model.refine.gate, model.refine.union = 0, None
     P(f"eval step {step}: " + " ".join(f"{n} J {j:.4f}" for n, j in js.items()) + f" mean {m:.4f} "
       + " ".join(f"[watch {n} J {j:.4f}]" for n, j in ws.items()) + f" ({(time.time() - t0) / 60:.1f} min)")
     sd = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()}, "cfg": model.cfg, "step": step, "val": js}
     torch.save(sd, os.path.join(a.out, "last.pt"))
+    if a.keep_evals:
+        torch.save(sd, os.path.join(a.out, f"step{step}.pt"))
     if m > best:
         best = m
         torch.save(sd, os.path.join(a.out, "best.pt"))

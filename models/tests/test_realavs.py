@@ -304,3 +304,50 @@ def test_deeplab_reads_a_tfjs_weights_manifest_and_folds_its_graph(tmp_path):
     bad.write_bytes(b"not the package")
     with pytest.raises(SystemExit, match="sha256"):
         deeplab.read_weights(str(bad))
+
+
+def test_tuxpaint_keeps_photo_stamps_with_their_own_sound_and_masks_only_what_sounds(tmp_path):
+    """A stand-in stamps folder: a photograph-like cut-out with its recording, one without, a drawing."""
+    import subprocess
+    from PIL import Image
+    from models.realavs import gcompris, tuxpaint
+    from models.realavs.scenes import T
+    root = tmp_path / "stamps" / "animals"
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+
+    def stamp(name, photo, sound):
+        rgba = np.zeros((120, 160, 4), np.uint8)
+        yy, xx = np.mgrid[:120, :160]
+        inside = (yy - 60) ** 2 / 50 ** 2 + (xx - 80) ** 2 / 70 ** 2 < 1
+        rgba[..., :3] = rng.integers(0, 256, (120, 160, 3)) if photo else np.array([200, 40, 40], np.uint8)
+        rgba[..., 3] = inside * 255
+        Image.fromarray(rgba).save(root / f"{name}.png")
+        if sound:
+            subprocess.run([gcompris._ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=2", "-ac", "1",
+                            str(root / f"{name}.ogg")], check=True)
+            # a spoken name in another language: never used as the object's sound
+            subprocess.run([gcompris._ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=f=220:d=1",
+                            str(root / f"{name}_desc_fr.ogg")], check=True)
+    stamp("dog", True, True)
+    stamp("bone", True, False)
+    stamp("drawing", False, True)
+    A = tuxpaint.load(str(tmp_path / "stamps"), gc_dir=str(tmp_path / "none"))
+    assert sorted(A["stamps"]) == ["animals/bone", "animals/dog"]
+    assert list(A["sounds"]) == ["animals/dog"] and abs(len(A["sounds"]["animals/dog"]) - 32000) < 800
+    bg = tmp_path / "bg_000.png"
+    Image.fromarray(np.full((300, 400, 3), 90, np.uint8)).save(bg)
+    B = dict(A, names=sorted(A["stamps"]), voiced=["animals/dog"], bgs=[str(bg)])
+    for seed in range(6):
+        f, m, lm, r = tuxpaint.multi_clip(B, np.random.default_rng(seed), 64, 16)
+        assert f.shape == (T, 64, 64, 3) and m.shape == (T, 16, 16) and lm.shape[0] >= T
+        assert r["kind"] == "tux_multi" and "animals/dog" in r["objects"]
+        for t in range(T):
+            if not r["sched"][t]:
+                assert not m[t].any()        # nothing sounds: empty mask
+        assert all(s in ([], ["animals/dog"]) for s in r["sched"])   # only the voiced stamp ever sounds
+    # the mask is the sounding stamp's alpha where it is visible: a lone dog that sounds every second
+    sched = [["animals/dog"]] * T
+    f, m = tuxpaint._compose(dict(B, names=["animals/dog"]), np.random.default_rng(1), 64, 64, ["animals/dog"], [(0.5, 0.5)], sched)
+    moved = (np.abs(f.astype(int) - 90).sum(-1) > 30)
+    assert m.any() and (m & ~moved).mean() < 0.02 and (moved & ~m).mean() < 0.05
