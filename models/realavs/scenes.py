@@ -88,6 +88,18 @@ def _audio(sched, srcs, rng):
     return log_mel_examples(pcm16(np.clip(out, -1, 1)))
 
 
+def schedule(rng, sounding):
+    """Per second none (p 0.15), one (0.7) or two (0.15) of the sounding sources; at least one second sounds."""
+    sched = []
+    for _ in range(T):
+        r = rng.random()
+        k = 0 if r < 0.15 else (2 if r > 0.85 else 1)
+        sched.append([str(x) for x in rng.choice(sounding, min(k, len(sounding)), replace=False)])
+    if not any(sched):
+        sched[rng.integers(T)] = [str(sounding[0])]
+    return sched
+
+
 def _crop(img, x0, y0, s, S, resample=Image.BILINEAR):
     """Square crop [x0, x0+s) x [y0, y0+s) of a 1024 image, resized to S."""
     return Image.fromarray(img).crop((int(x0), int(y0), int(x0 + s), int(y0 + s))).resize((S, S), resample)
@@ -132,13 +144,7 @@ def pair_clip(A, rng, S, MS):
     objs = list(rng.choice(A["farm"], nfarm, replace=False)) + list(rng.choice(A["objects"], n - nfarm, replace=False))
     rng.shuffle(objs)
     sounding = [o for o in objs if o in A["farm"]]
-    sched = []
-    for _ in range(T):
-        r = rng.random()
-        k = 0 if r < 0.15 else (2 if r > 0.85 else 1)
-        sched.append(list(rng.choice(sounding, min(k, len(sounding)), replace=False)))
-    if not any(sched):
-        sched[rng.integers(T)] = [sounding[0]]
+    sched = schedule(rng, sounding)
     # placement: each object a square of side sz (fraction of S) moving linearly
     place = []
     for _ in objs:

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from .gcompris import _ffmpeg
-from .scenes import T, _audio
+from .scenes import T, _audio, schedule
 
 STAMPS = "/usr/share/tuxpaint/stamps"
 COPYRIGHT = "/usr/share/doc/tuxpaint-stamps-default/copyright"
@@ -159,13 +159,7 @@ def multi_clip(B, rng, S, MS):
     objs += list(rng.choice(rest, n - nv, replace=False))
     rng.shuffle(objs)
     voiced = [o for o in objs if o in B["sounds"]]
-    sched = []
-    for _ in range(T):
-        r = rng.random()
-        k = 0 if r < 0.15 else (2 if r > 0.85 else 1)
-        sched.append([str(x) for x in rng.choice(voiced, min(k, len(voiced)), replace=False)])
-    if not any(sched):
-        sched[rng.integers(T)] = [voiced[0]]
+    sched = schedule(rng, voiced)
     f, m = _compose(B, rng, S, MS, objs, [(0.3, 0.6)] * n, sched)
     srcs = {o: B["sounds"][o] for o in voiced}
     return f, m, _audio(sched, srcs, rng), dict(kind="tux_multi", objects=[str(o) for o in objs], sched=sched)
