@@ -4,7 +4,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -60,7 +60,10 @@ describe('one writer per project', () => {
     const dir = join(root, 'busy')
     expect((await avs('new', dir, '--task', 's4')).code).toBe(0)
     const lock = join(dir, LOCK_FILE)
-    const importing = start('import', dir, video, video, video, video)
+    // Four copies under other names: the same file again would be refused as already imported.
+    const copies = [video, ...[2, 3, 4].map((k) => join(root, `long-${k}.mp4`))]
+    for (const c of copies.slice(1)) if (!existsSync(c)) copyFileSync(video, c)
+    const importing = start('import', dir, ...copies)
     let importDone = false
     const imported = importing.done.then((r) => ((importDone = true), r))
     await until('the import to take the lock', () => existsSync(lock) || importDone)
@@ -82,7 +85,7 @@ describe('one writer per project', () => {
     const r = await imported
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout.trim().split('\n')).toEqual(Array(4).fill(`${video}: 24 clip(s)`))
+    expect(r.stdout.trim().split('\n')).toEqual(copies.map((c) => `${c}: 24 clip(s)`))
     expect(overlapped).toBeGreaterThan(0)
     for (const info of infos) {
       expect(info.stderr).toBe('')
