@@ -2,8 +2,8 @@
 
 Tux Paint's stamps (``/usr/share/tuxpaint/stamps``, GPL-2 per the package's copyright file) are
 photographs cut out with an alpha channel: animals, vehicles, instruments, tools, food, ... About 70
-of them carry their own recording (``dog.ogg`` beside ``dog.png``: barking; ``camel.ogg``,
-``violin.ogg``, ``drumkit.ogg``, ``vacuum_cleaner.ogg``, ...). The ``*_desc_<lang>.ogg`` files
+of them carry their own recording (``camel.ogg`` beside ``camel.png``; ``goat.ogg``,
+``violin.ogg``, ``drumkit.ogg``, ``kettle.ogg``, ...). The ``*_desc_<lang>.ogg`` files
 (spoken names) and the language-suffixed ones are not used. Drawings among the PNGs are dropped by a
 colour-count test (a photograph has many distinct colours over its object).
 
