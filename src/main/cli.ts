@@ -9,7 +9,7 @@ import { DB_FILE } from './services/project/ProjectService'
 import { checkProjectTarget } from './services/project/targetFolder'
 import { isSafeName } from './services/avsbench/layout'
 import { sweepTempsBeside } from './services/project/tempFolders'
-import { AVSBENCH_USAGE, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
+import { AVSBENCH_USAGE, clipIdsArg, cmdEval, cmdExport, cmdImportAvsbench, cmdImportPredictions, type CliArgs } from './services/avsbench/avsbenchCli'
 import { cmdMasks } from './services/avsbench/masksCli'
 import { readdir, stat, writeFile } from 'node:fs/promises'
 import { ProviderChoice, modelLicenseText, modelSourceText, type JobInfo, type ModelInfo } from '../shared/inference'
@@ -43,6 +43,10 @@ ${AVSBENCH_USAGE}
 Exit code 0 on success; otherwise non-zero with a one-line reason on stderr.`
 
 class UsageError extends Error {}
+
+const usage = (message: string): never => {
+  throw new UsageError(message)
+}
 
 interface Parsed {
   positional: string[]
@@ -230,11 +234,9 @@ async function cmdSet(app: App, p: Parsed): Promise<number> {
   if (status !== undefined && !(SET_STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status must be ${SET_STATUSES.join(', ')}, got "${status}"`)
   const { store } = app.projects.require()
   const all = store.listClips()
-  const clipsFlag = str(p, 'clips')
-  let ids = all.map((c) => c.id)
-  if (clipsFlag !== undefined) {
-    ids = clipsFlag.split(',').map((x) => Number(x.trim()))
-    if (ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`--clips must be clip ids such as 1,2,3, got "${clipsFlag}"`)
+  const wanted = clipIdsArg(str(p, 'clips'), usage)
+  const ids = wanted ?? all.map((c) => c.id)
+  if (wanted) {
     const unknown = ids.filter((id) => !all.some((c) => c.id === id))
     if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project (avs info lists the ids)`)
   }
@@ -329,9 +331,7 @@ const avsbenchArgs = (p: Parsed): CliArgs => ({
   positional: p.positional,
   flag: (k) => str(p, k),
   has: (k) => p.flags.has(k),
-  usage: (message) => {
-    throw new UsageError(message)
-  }
+  usage
 })
 
 // --- Auto-segmentation and features (inference helper) ---
@@ -339,9 +339,7 @@ const secs = (ms: number): string => (ms < 60_000 ? `${(ms / 1000).toFixed(1)}s`
 
 async function cmdSegment(app: App, p: Parsed): Promise<number> {
   await openProject(app, p.positional[0])
-  const clipsFlag = str(p, 'clips')
-  const clipIds = clipsFlag === undefined ? undefined : clipsFlag.split(',').map((x) => Number(x.trim()))
-  if (clipIds?.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`--clips must be clip ids such as 1,2,3, got "${clipsFlag}"`)
+  const clipIds = clipIdsArg(str(p, 'clips'), usage)
   const providerFlag = str(p, 'provider')
   const provider = providerFlag === undefined ? undefined : ProviderChoice.safeParse(providerFlag.toLowerCase())
   if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderChoice.options.join(', ')}, got "${providerFlag}"`)

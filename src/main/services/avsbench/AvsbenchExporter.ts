@@ -170,6 +170,11 @@ async function framesAsIs(mediaDir: string, plan: PlannedClip[]): Promise<Set<Pl
 }
 
 /** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
+/** Up to five names, then how many more: "a, b, c, d, e, and 3 more". */
+export function someNames(names: string[]): string {
+  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '')
+}
+
 /** What an export of any format writes at the top of its folder: all that `--overwrite` may replace. */
 const EXPORT_ENTRIES = new Set([S4_CSV, MS3_CSV, AVSS_CSV, LABEL2IDX, 's4_data', 'ms3_data', 'v1s', 'v1m', 'v2'])
 
@@ -203,7 +208,7 @@ export class AvsbenchExporter {
       // they would be deleted with it.
       const foreign = entries.filter((e) => !EXPORT_ENTRIES.has(e)).sort()
       if (foreign.length) {
-        const named = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '')
+        const named = someNames(foreign)
         throw new ApiError('exists', `Cannot overwrite ${out}: besides an earlier export it holds ${named}, which an export does not write and overwriting would delete; move them out, or export to a new folder`)
       }
     }

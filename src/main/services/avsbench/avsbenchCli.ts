@@ -22,6 +22,14 @@ export interface CliArgs {
   usage: (message: string) => never
 }
 
+/** `--clips 1,2,3` as clip ids (undefined when not given); anything else is a usage error. */
+export function clipIdsArg(text: string | undefined, usage: (message: string) => never): number[] | undefined {
+  if (text === undefined) return undefined
+  const ids = text.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())))
+  if (ids.some((n) => !Number.isInteger(n) || n <= 0)) usage(`--clips must be clip ids such as 1,2,3, got "${text}"`)
+  return ids
+}
+
 const out = (s: string): void => void process.stdout.write(s)
 const err = (s: string): void => void process.stderr.write(s)
 

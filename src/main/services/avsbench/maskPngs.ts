@@ -12,7 +12,7 @@ import { encodePng, resizeNearest } from '../../image/png'
 import type { OpenProject } from '../project/ProjectService'
 import type { MaskSource, StoredMask } from '../project/ProjectStore'
 import { decodeMask } from '../project/maskCodec'
-import { explainFsError, moveIntoPlace } from './AvsbenchExporter'
+import { explainFsError, moveIntoPlace, someNames } from './AvsbenchExporter'
 import { isSafeName } from './layout'
 import { WriteQueue } from './WriteQueue'
 import { tempBeside } from '../project/tempFolders'
@@ -137,8 +137,7 @@ export async function writeMaskPngs(project: OpenProject, opts: MaskPngOptions):
       }
       const foreign = entries.filter((e) => !ours.has(e)).sort()
       if (foreign.length) {
-        const named = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '')
-        throw new ApiError('exists', `Cannot overwrite ${out}: besides earlier masks it holds ${named}, which \`avs masks\` did not write and overwriting would delete; move them out, or write to a new folder`)
+        throw new ApiError('exists', `Cannot overwrite ${out}: besides earlier masks it holds ${someNames(foreign)}, which \`avs masks\` did not write and overwriting would delete; move them out, or write to a new folder`)
       }
     }
   }

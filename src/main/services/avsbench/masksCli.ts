@@ -1,6 +1,6 @@
 // The `avs masks` command; cli.ts parses the arguments and hands them here.
 import type { App } from '../../app'
-import type { CliArgs } from './avsbenchCli'
+import { clipIdsArg, type CliArgs } from './avsbenchCli'
 import { MASK_PNG_SOURCES, writeMaskPngs, type MaskPngSource } from './maskPngs'
 
 export async function cmdMasks(app: App, a: CliArgs): Promise<number> {
@@ -10,9 +10,7 @@ export async function cmdMasks(app: App, a: CliArgs): Promise<number> {
   if (!dest) a.usage('missing --out <dir>')
   const sourceText = a.flag('source') ?? 'model'
   if (!MASK_PNG_SOURCES.includes(sourceText as MaskPngSource)) a.usage(`--source must be model or current, got "${sourceText}"`)
-  const clipsText = a.flag('clips')
-  const clipIds = clipsText === undefined ? undefined : clipsText.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())))
-  if (clipIds?.some((n) => !Number.isInteger(n) || n <= 0)) a.usage(`--clips must be clip ids such as 1,2,3, got "${clipsText}"`)
+  const clipIds = clipIdsArg(a.flag('clips'), a.usage)
   await app.dispatch('project.open', { dir })
   const r = await writeMaskPngs(app.projects.require(), { out: dest, source: sourceText as MaskPngSource, clipIds, overwrite: a.has('overwrite') })
   const left = r.skipped.reduce((n, s) => n + s.frames.length, 0)

@@ -103,9 +103,14 @@ const hhmm = (iso: string): string => {
   return Number.isNaN(d.getTime()) ? '?' : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
 }
 
+/** A lock's writer as a user would name it: "`avs import` (PID 4242)", "… on <host>" from another host. */
+function holderName(info: LockInfo): string {
+  return `\`${info.command}\` (PID ${info.pid}${info.host === hostname() ? '' : ` on ${info.host}`})`
+}
+
 /** The refusal a second writer gets. */
 export function inUseError(dir: string, info: LockInfo | null): ApiError {
-  const who = info ? `\`${info.command}\` (PID ${info.pid}${info.host === hostname() ? '' : ` on ${info.host}`}) since ${hhmm(info.startedAt)}` : 'another process'
+  const who = info ? `${holderName(info)} since ${hhmm(info.startedAt)}` : 'another process'
   return new ApiError(
     'project_in_use',
     `The project ${dir} is in use by ${who}. Wait until it finishes or close it there; read-only commands (avs info, avs export, avs masks, avs eval) work meanwhile.`
@@ -151,12 +156,7 @@ export function acquireLock(dirIn: string, command: string, opts: { onLost?: Loc
   const mine = held.get(dir)
   if (mine) {
     mine.count++
-    const { onLost } = opts
-    if (onLost) mine.onLost.add(onLost)
-    return once(() => {
-      if (onLost) mine.onLost.delete(onLost)
-      releaseLock(dir)
-    })
+    return holdFor(dir, mine, opts.onLost)
   }
   const file = join(dir, LOCK_FILE)
   const info: LockInfo = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex'), pidStart: processStartTime(process.pid) }
@@ -174,12 +174,9 @@ export function acquireLock(dirIn: string, command: string, opts: { onLost?: Loc
     if (created) {
       const timer = setInterval(() => heartbeat(dir), HEARTBEAT_MS)
       timer.unref()
-      const onLost = new Set<LockLostListener>(opts.onLost ? [opts.onLost] : [])
-      held.set(dir, { info, count: 1, timer, onLost })
-      return once(() => {
-        if (opts.onLost) held.get(dir)?.onLost.delete(opts.onLost)
-        releaseLock(dir)
-      })
+      const fresh: Held = { info, count: 1, timer, onLost: new Set() }
+      held.set(dir, fresh)
+      return holdFor(dir, fresh, opts.onLost)
     }
     const lock = readLock(file)
     if (!lock) continue // released meanwhile
@@ -210,6 +207,15 @@ export function acquireLock(dirIn: string, command: string, opts: { onLost?: Loc
     }
   }
   throw inUseError(dir, readLock(file)?.info ?? null)
+}
+
+/** One hold on a lock this process has: its release, which also stops telling `onLost`. */
+function holdFor(dir: string, mine: Held, onLost: LockLostListener | undefined): () => void {
+  if (onLost) mine.onLost.add(onLost)
+  return once(() => {
+    if (onLost) mine.onLost.delete(onLost)
+    releaseLock(dir)
+  })
 }
 
 /**
@@ -248,12 +254,10 @@ function heartbeat(dir: string): void {
   }
   // Half-written by someone else: not ours either way.
   const holder = lock?.info ?? null
-  lose(dir, holder, holder ? `the project was taken over by \`${holder.command}\` (PID ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}) while this process was not heard from` : 'another process replaced its lock file')
+  lose(dir, mine, holder, holder ? `the project was taken over by ${holderName(holder)} while this process was not heard from` : 'another process replaced its lock file')
 }
 
-function lose(dir: string, holder: LockInfo | null, reason: string): void {
-  const mine = held.get(dir)
-  if (!mine) return
+function lose(dir: string, mine: Held, holder: LockInfo | null, reason: string): void {
   clearInterval(mine.timer)
   held.delete(dir)
   for (const l of mine.onLost) {
