@@ -185,8 +185,11 @@ async function cmdImport(app: App, p: Parsed): Promise<number> {
   if (tty) process.stderr.write('\r\x1b[K')
   let failed = 0
   for (const r of results) {
-    if (r.ok) process.stdout.write(`${r.path}: ${r.clips} clip(s)${r.flags.length ? ` [${r.flags.join(', ')}]` : ''}\n`)
-    else {
+    if (r.ok) {
+      process.stdout.write(`${r.path}: ${r.clips} clip(s)${r.flags.length ? ` [${r.flags.join(', ')}]` : ''}\n`)
+      // Imported in part (a truncated file): exit 0, the clips are in the project, but say what is missing.
+      if (r.warning) process.stderr.write(`avs import: warning: ${r.warning}\n`)
+    } else {
       failed++
       process.stderr.write(`avs import: ${r.error}\n`)
     }

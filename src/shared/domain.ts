@@ -163,7 +163,9 @@ export const ImportProgress = z.object({
   /** 0..1 */
   fraction: z.number(),
   clips: z.number().int(),
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /** Set with 'done' when the video was imported only in part (a truncated file: where it broke off, which clips were kept). */
+  warning: z.string().nullable()
 })
 export type ImportProgress = z.infer<typeof ImportProgress>
 
@@ -173,7 +175,9 @@ export const ImportResult = z.object({
   videoId: z.number().int().nullable(),
   clips: z.number().int(),
   flags: z.array(ClipFlag),
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /** Set when the video was imported only in part (a truncated file: where it broke off, which clips were kept). */
+  warning: z.string().nullable()
 })
 export type ImportResult = z.infer<typeof ImportResult>
 

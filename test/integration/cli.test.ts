@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { makeVideo } from '../fixtures/media'
+import { makeVideo, truncated } from '../fixtures/media'
 
 const root = mkdtempSync(join(tmpdir(), 'avs-cli-'))
 const repo = resolve(__dirname, '../..')
@@ -75,6 +75,22 @@ describe('avs command line', () => {
     expect(avs('import', dir, video, '--offset', '0.5').code).toBe(0)
     const info = JSON.parse(avs('info', dir, '--json').stdout) as { clips: Array<{ name: string }> }
     expect(info.clips.map((c) => c.name)).toEqual(['again_0_5000', 'again_500_5500'])
+  })
+
+  test('a truncated video: its whole clips are imported (exit 0) and a warning says where it broke off', async () => {
+    const whole = await makeVideo(root, 'recording.mp4', { duration: 22, width: 64, height: 48, movflags: '+faststart' })
+    const cut = await truncated(whole, 0.6, join(root, 'cut recording.mp4'))
+    const dir = join(root, 'proj-cut')
+    expect(avs('new', dir, '--task', 's4').code).toBe(0)
+    const r = avs('import', dir, cut)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe(`${cut}: 2 clip(s)\n`)
+    expect(r.stderr).toMatch(/^avs import: warning: cut recording\.mp4 is truncated or damaged after 1\d(\.\d+)? s of its 22 s: 2 of its 4 clips were whole and kept \(0 s–10 s\); the rest cannot be decoded\n$/)
+    const nothing = avs('import', dir, await truncated(whole, 0.15, join(root, 'stub.mp4')))
+    expect(nothing.code).toBe(1)
+    expect(nothing.stderr).toMatch(/^avs import: stub\.mp4 is truncated or damaged after \d(\.\d+)? s of its 22 s: no whole 5 s clip can be decoded; nothing was imported\n$/)
+    const info = JSON.parse(avs('info', dir, '--json').stdout) as { clips: Array<{ name: string }> }
+    expect(info.clips.map((c) => c.name)).toEqual(['cut-recording_0_5000', 'cut-recording_5000_10000'])
   })
 
   test('options are checked per command: a typo or an extra word is refused, an on/off flag never takes the next word', async () => {

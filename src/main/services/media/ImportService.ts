@@ -3,7 +3,7 @@ import { copyFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { AUDIO_SAMPLE_RATE, type ClipFlag, type ImportProgress, type ImportResult, type VideoProbe } from '../../../shared/domain'
-import { planClips } from '../../../shared/frameTiming'
+import { planClips, type PlannedClip } from '../../../shared/frameTiming'
 import type { NewClip } from '../project/ProjectStore'
 import { lockLostError, STAGING_DIR, type ProjectService } from '../project/ProjectService'
 import { removeUpload } from '../project/uploads'
@@ -40,6 +40,23 @@ async function cacheLogMel(wavFile: string, wav: Buffer, audioSamples: number): 
   } catch {
     // the export computes it
   }
+}
+
+const seconds = (t: number): string => `${Number(t.toFixed(2))} s`
+
+/**
+ * What an import of a truncated file says: where it broke off and which clips it kept; an
+ * ApiError when no whole clip is left.
+ */
+function truncationNote(name: string, duration: number, at: number, kept: PlannedClip[], planned: number, clipSeconds: number): string {
+  const stops = at > 0 ? `is truncated or damaged after ${seconds(at)} of its ${seconds(duration)}` : `is truncated or damaged: none of its ${seconds(duration)} can be decoded`
+  if (kept.length === 0) {
+    throw new ApiError('truncated', `${name} ${stops}${at > 0 ? `: no whole ${clipSeconds} s clip can be decoded` : ''}; nothing was imported`)
+  }
+  const last = kept[kept.length - 1]
+  const span = `${seconds(kept[0].start)}–${seconds(last.start + last.duration)}`
+  if (kept.length === planned) return `${name} ${stops}: its ${planned} clip${planned === 1 ? ' was' : 's were'} whole and kept (${span})`
+  return `${name} ${stops}: ${kept.length} of its ${planned} clips were whole and kept (${span}); the rest cannot be decoded`
 }
 
 /** A clip name safe as a file name in every export format: ASCII letters, digits, '-' and '_'. */
@@ -104,13 +121,13 @@ export class ImportService {
 
   private async run(job: Job): Promise<ImportResult[]> {
     for (const path of job.paths) {
-      const progress = (stage: ImportProgress['stage'], fraction: number, clips = 0, error: string | null = null): void =>
-        this.emit({ jobId: job.id, path, stage, fraction, clips, error })
+      const progress = (stage: ImportProgress['stage'], fraction: number, clips = 0, error: string | null = null, warning: string | null = null): void =>
+        this.emit({ jobId: job.id, path, stage, fraction, clips, error, warning })
       // A browser upload is consumed by its import, whatever the outcome (the browser uploads again to retry).
       const consumed = (): Promise<void> => (job.projectDir ? removeUpload(job.projectDir, path).catch(() => undefined) : Promise.resolve())
       if (job.controller.signal.aborted) {
         await consumed()
-        job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: 'cancelled' })
+        job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: 'cancelled', warning: null })
         progress('cancelled', 0)
         continue
       }
@@ -121,13 +138,13 @@ export class ImportService {
         const r = await this.importOne(path, job.startOffset, job.controller.signal, (stage, f) => progress(stage, f))
         await consumed()
         job.results.push(r)
-        progress('done', 1, r.clips)
+        progress('done', 1, r.clips, null, r.warning)
       } catch (err) {
         await consumed()
         const cancelled = err instanceof ApiError && err.code === 'cancelled'
         // A full disk says so and names the project's disk, instead of ffmpeg's or Node's raw ENOSPC.
         const message = cancelled ? 'cancelled' : (diskFullError(this.projects.writeError(err), job.projectDir ?? null, `${basename(path)} was not imported`) as Error).message
-        job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: message })
+        job.results.push({ path, ok: false, videoId: null, clips: 0, flags: [], error: message, warning: null })
         progress(cancelled ? 'cancelled' : 'failed', 0, 0, message)
       }
     }
@@ -179,6 +196,10 @@ export class ImportService {
         onProgress: (f) => onProgress('decoding', f)
       })
       if (signal.aborted) throw new ApiError('cancelled', 'cancelled')
+      // A truncated file keeps the clips whose frames and audio are whole, and says where it broke off.
+      const cut = decoded.truncated
+      const whole = cut ? plan.filter((c) => c.start + c.duration <= cut.wholeUntil + 1e-6) : plan
+      const warning = cut ? truncationNote(basename(path), probe.duration, cut.at, whole, plan.length, summary.clipSeconds) : null
       onProgress('saving', 1)
       const byFrame = new Map(wanted.map((n, i) => [n, decoded.frames[i]]))
       const samplesPerClip = summary.clipSeconds * AUDIO_SAMPLE_RATE
@@ -196,7 +217,7 @@ export class ImportService {
         placed.set(from, to)
       }
       const clips: NewClip[] = []
-      for (const c of plan) {
+      for (const c of whole) {
         const clipDir = `c${String(c.index).padStart(4, '0')}`
         await mkdir(join(staging, clipDir))
         const flags = new Set<ClipFlag>(videoFlags)
@@ -272,7 +293,7 @@ export class ImportService {
         clips
       )
       const flags = [...new Set(clips.flatMap((c) => c.flags))]
-      return { path, ok: true, videoId, clips: clips.length, flags, error: null }
+      return { path, ok: true, videoId, clips: clips.length, flags, error: null, warning }
     } catch (err) {
       await rm(moved ? finalDir : staging, { recursive: true, force: true })
       throw err

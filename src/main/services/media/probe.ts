@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import ffmpeg from 'fluent-ffmpeg'
 import type { FfprobeData, FfprobeStream } from 'fluent-ffmpeg'
@@ -12,6 +12,10 @@ function ratio(r: string | undefined): number {
   return n / d
 }
 
+/**
+ * Clockwise degrees a player turns the picture, as ffmpeg's autorotate turns the decoded frames: a
+ * phone's portrait video is 90 (old ffprobe: tag rotate=90; newer: display matrix rotation -90).
+ */
 function rotationOf(s: FfprobeStream): number {
   const tags = (s.tags ?? {}) as Record<string, string>
   let rot = Number(tags.rotate ?? 0)
@@ -24,8 +28,27 @@ function rotationOf(s: FfprobeStream): number {
   return rot
 }
 
-function readable(file: string, raw: string): string {
+/** True when the file starts like an MP4/MOV (an ISO base media box), whatever its name. */
+async function looksLikeMp4(file: string): Promise<boolean> {
+  const head = Buffer.alloc(8)
+  const fh = await open(file, 'r').catch(() => null)
+  if (!fh) return false
+  try {
+    const { bytesRead } = await fh.read(head, 0, 8, 0)
+    return bytesRead === 8 && ['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide'].includes(head.toString('latin1', 4, 8))
+  } finally {
+    await fh.close()
+  }
+}
+
+function readable(file: string, raw: string, mp4: boolean): string {
   const line = raw.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? raw
+  // An mp4/mov whose recording or download stopped before the end: its index (moov, written last or cut short) is missing.
+  if (mp4 && /moov atom not found|error reading header|End of file/i.test(raw)) {
+    return `${basename(file)} is truncated: its index (the moov atom) is missing or cut short, as when a recording or download stops before the end, so nothing in it can be decoded`
+  }
+  const crash = /was killed with signal (\w+)/.exec(raw)
+  if (crash) return `${basename(file)} cannot be read: ffprobe crashed on it (${crash[1]})`
   if (/Invalid data found|could not find codec|End of file/i.test(raw)) return `${basename(file)} is not a media file that can be read (${line})`
   if (/moov atom not found|truncat|Invalid NAL|partial file/i.test(raw)) return `${basename(file)} is truncated or corrupt (${line})`
   if (/No such file/i.test(raw)) return `${basename(file)} does not exist`
@@ -41,8 +64,11 @@ export async function ffprobeFile(file: string, ffprobePath: string): Promise<Ff
   return await new Promise<FfprobeData>((resolve, reject) => {
     const cmd = ffmpeg(file).setFfprobePath(ffprobePath)
     cmd.ffprobe((err: Error | null, data: FfprobeData) => {
-      if (err) reject(new ApiError('not_media', readable(file, err.message)))
-      else resolve(data)
+      if (err) {
+        void looksLikeMp4(file)
+          .catch(() => false)
+          .then((mp4) => reject(new ApiError('not_media', readable(file, err.message, mp4))))
+      } else resolve(data)
     })
   })
 }

@@ -186,6 +186,11 @@ function ImportRowView({ row }: { row: ImportRow }) {
           <div className="progress-fill" style={{ width: `${Math.max(2, row.fraction * 100)}%` }} />
         </div>
       )}
+      {row.warning && (
+        <div className="warn-note" role="status" data-testid="import-warning">
+          {row.warning}
+        </div>
+      )}
       {row.error && row.stage !== 'cancelled' && (
         <div className="error-note" role="alert" data-testid="import-error">
           {row.error}

@@ -17,6 +17,8 @@ export interface ImportRow {
   clips: number
   flags: ClipFlag[]
   error: string | null
+  /** The video was imported only in part (a truncated file). */
+  warning: string | null
 }
 
 export interface ImportJob {
@@ -102,7 +104,7 @@ export function useImportJob(projectDir: string): ImportJob {
       setJobId(null)
       setPaths([])
       setUploading(true)
-      const rows: ImportRow[] = files.map((f) => ({ path: f.name, name: f.name, stage: 'uploading', fraction: 0, clips: 0, flags: [], error: null }))
+      const rows: ImportRow[] = files.map((f) => ({ path: f.name, name: f.name, stage: 'uploading', fraction: 0, clips: 0, flags: [], error: null, warning: null }))
       setUploads(rows)
       const update = (i: number, patch: Partial<ImportRow>): void => setUploads((prev) => prev.map((r, j) => (j === i ? { ...r, ...patch } : r)))
       const stored: string[] = []
@@ -147,10 +149,10 @@ export function useImportJob(projectDir: string): ImportJob {
       const name = names[path] ?? basename(path)
       const r = result.data?.results[i]
       if (r && r.path === path) {
-        return { path, name, stage: r.ok ? 'done' : r.error === 'cancelled' ? 'cancelled' : 'failed', fraction: r.ok ? 1 : 0, clips: r.clips, flags: r.flags, error: r.error }
+        return { path, name, stage: r.ok ? 'done' : r.error === 'cancelled' ? 'cancelled' : 'failed', fraction: r.ok ? 1 : 0, clips: r.clips, flags: r.flags, error: r.error, warning: r.warning }
       }
       const p = jobId ? progress[key(jobId, path)] : undefined
-      return { path, name, stage: p?.stage ?? 'queued', fraction: p?.fraction ?? 0, clips: p?.clips ?? 0, flags: [], error: p?.error ?? null }
+      return { path, name, stage: p?.stage ?? 'queued', fraction: p?.fraction ?? 0, clips: p?.clips ?? 0, flags: [], error: p?.error ?? null, warning: p?.warning ?? null }
     })
   ]
 
