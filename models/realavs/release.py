@@ -30,7 +30,13 @@ AGPL_NOTE = ("IS-Net weights (DIS, xuebinqin/DIS; Apache-2.0 by the DIS authors,
              "AGPL-3.0-or-later like the app")
 
 
-def load_head(path, gate=0, union=None):
+def grow_arg(v):
+    """--grow STEPS,BELOW"""
+    steps, below = v.split(",")
+    return int(steps), float(below)
+
+
+def load_head(path, gate=0, union=None, grow=None):
     """The head of a checkpoint in eval mode, its config and the checkpoint; ``gate`` k > 0 sets the
     output gate (SaliencyRefiner, config ``output_gate``), which has no parameters."""
     ck = torch.load(path, map_location="cpu")
@@ -39,6 +45,8 @@ def load_head(path, gate=0, union=None):
         cfg["output_gate"] = gate
     if union is not None:
         cfg["output_union"] = union
+    if grow:
+        cfg["output_grow"] = list(grow)
     model = build_model(cfg)
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     return model.eval(), cfg, ck
@@ -149,10 +157,12 @@ def main(argv=None):
     ap.add_argument("--convs-only", action="store_true", help="with --int8: only Conv+ReLU in int8 (1.1.0); default: also Add, Concat, Resize, MaxPool")
     ap.add_argument("--gate", type=int, default=0, help="output = IS-Net's saliency where the head's mask dilated by k x k says it sounds (SaliencyRefiner)")
     ap.add_argument("--union", type=float, default=None, help="with --gate: max(gated, head - tau), the head's own mask where it is sure")
+    ap.add_argument("--grow", type=grow_arg, default=None,
+                    help="with --union: STEPS,BELOW: the head's mask completed over IS-Net's salient region (SaliencyRefiner grow)")
     a = ap.parse_args(argv)
     import onnx
     torch.set_num_threads(1)
-    model, cfg, ck = load_head(a.checkpoint, a.gate, a.union)
+    model, cfg, ck = load_head(a.checkpoint, a.gate, a.union, a.grow)
     if a.input_size:
         cfg["input_size"] = [a.input_size, a.input_size]
     T = cfg["clip_frames"]
@@ -191,13 +201,19 @@ def main(argv=None):
     arch.update(visual_encoder=encoder, head="CCFormer")
     if a.gate:
         arch["output"] = f"IS-Net's side-2 saliency logit gated by the head's mask dilated {a.gate}x{a.gate}: min(sal, maxpool(head))"
+        if a.union is not None:
+            arch["output"] += f"; with the head's own mask where it is sure: max(gated, head - {a.union:g})"
+        if a.grow:
+            arch["output"] += (f"; completed over IS-Net's salient region (sal > 0) where the head's logit > -{a.grow[1]:g}, "
+                               f"{a.grow[0]} geodesic 3x3 steps from the head's mask")
     card = {
         "format": "avs-onnx/1", "name": a.name, "version": a.version, "task": "binary", "clip_frames": T,
         "input_size": [H, W], "mean": isnet.MEAN, "std": isnet.STD, "classes": ["sounding-object"],
         "inputs": {"frames": [T, 3, H, W], "audio_log_mel": [T, 1, 96, 64]},
         "outputs": {"mask_logits": [T, 1, -(-H // 4), -(-W // 4)]},
         "architecture": arch,
-        "training": json.load(open(a.training)) if a.training else {"checkpoint_step": ck.get("step"), "val_J": ck.get("val")},
+        "training": dict(json.load(open(a.training)), checkpoint_step=ck.get("step"), checkpoint_val_J=ck.get("val"))
+        if a.training else {"checkpoint_step": ck.get("step"), "val_J": ck.get("val")},
         "metrics": metrics.get("metrics", metrics) if metrics else None,
         "confidence_calibration": (metrics or {}).get("confidence_calibration"),
         "params": int(n_head + n_isnet), "params_head": int(n_head), "params_visual_encoder": int(n_isnet),

@@ -232,6 +232,36 @@ def test_union_output_adds_the_heads_sure_pixels_to_the_gated_saliency():
     assert r(lg, sl)[0, 0, 0, 0] < 0         # gated only: IS-Net says no
 
 
+def test_grow_completes_the_heads_mask_over_isnets_salient_region_where_the_head_is_unsure():
+    from models.ccformer.model import SaliencyRefiner, grow_logits
+    own = torch.full((1, 1, 12, 12), -1.0)        # the head: unsure (-1) over the person ...
+    own[0, 0, 5, 5] = 3.0                         # ... sure on a patch of its chest
+    own[0, 0, :, 9:] = -8.0                       # and sure that the right side is silent
+    sal = torch.full((1, 1, 12, 12), -6.0)
+    sal[0, 0, 2:10, 2:11] = 5.0                   # IS-Net: one salient region, across both
+    sal[0, 0, 0, 0] = 5.0                         # and a separate salient speck
+    out = own.clone()
+    got = grow_logits(sal, own, out, steps=16, below=3.0)
+    want = torch.zeros(12, 12, dtype=torch.bool)
+    want[2:10, 2:9] = True                        # the salient region where the head is not sure it is silent
+    assert torch.equal(got[0, 0] > 0, want)
+    assert got[0, 0, 5, 5] == 5.0                 # at least IS-Net's logit there
+    assert got[0, 0, 0, 0] < 0                    # not connected to the head's mask
+    few = grow_logits(sal, own, out, steps=1, below=3.0)[0, 0] > 0
+    assert int(few.sum()) == 9                    # one 3x3 step from the seed
+    silent = torch.full_like(own, -1.0)           # no own mask (a silent second): nothing grows
+    assert not (grow_logits(sal, silent, silent, steps=16, below=3.0) > 0).any()
+    r = SaliencyRefiner(gate=3, union=2.0, grow=(16, 3.0))
+    lg = torch.full((1, 1, 6, 6), -1.0)
+    lg[0, 0, 2, 2] = 9.0
+    sl = torch.full((1, 1, 12, 12), -6.0)
+    sl[0, 0, 1:11, 1:11] = 5.0
+    assert int((r(lg, sl) > 0).sum()) > int((SaliencyRefiner(gate=3, union=2.0)(lg, sl) > 0).sum())
+    cfg = get_config("tiny_isnet", input_size=[256, 256])
+    cfg.update(output_gate=7, output_union=2.0, output_grow=[16, 3.0])
+    assert build_model(cfg).refine.grow == (16, 3.0)
+
+
 def test_tiny_isnet_export_wrapper_reads_the_app_frames_as_training_does():
     """The head graph of config tiny_isnet takes the app's frames (normalised for IS-Net) and turns
     them into the tiny backbone's input in the graph; train_head.tiny_frames does the same on the
