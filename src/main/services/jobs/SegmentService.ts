@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import type { InferenceSettings, JobInfo, SegmentRequest } from '../../../shared/inference'
-import type { ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
+import type { ClipInput, ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
 import { clipLengthMismatch, taskMismatch } from '../inference/modelCard'
 import type { ModelEntry, ModelRegistry } from '../inference/models'
 import { padModeOf } from '../inference/preprocess'
@@ -281,12 +281,14 @@ export class SegmentService {
       if (!clip) failure = `clip ${clipId} no longer exists`
       else {
         try {
-          result = await this.runner.segment(options, {
-            clipId,
-            frames: clip.frames.map((f) => ({ id: f.id, file: join(mediaDir, f.image), width: f.width, height: f.height })),
-            audioFile: join(mediaDir, clip.audio),
-            audioSamples: clip.audioSamples
+          const input = (c: NonNullable<typeof clip>): ClipInput => ({
+            clipId: c.id,
+            frames: c.frames.map((f) => ({ id: f.id, file: join(mediaDir, f.image), width: f.width, height: f.height })),
+            audioFile: join(mediaDir, c.audio),
+            audioSamples: c.audioSamples
           })
+          const nextClip = i + 1 < first.total ? store.getClip(first.params.clipIds[i + 1]) : null
+          result = await this.runner.segment(options, { ...input(clip), next: nextClip ? input(nextClip) : null })
         } catch (err) {
           if (err instanceof ClipRunError && err.fatal) return this.finish(job, 'failed', err.message)
           failure = `${clip.name}: ${(err as Error).message}`
