@@ -124,15 +124,18 @@ export class ClipSegmenter {
     ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audioToTensor(pcm, pcm.length, T, this.opts.padMode))
     ms.features = performance.now() - t0
 
+    t0 = performance.now()
+    const running = this.run()
     if (clip.next) {
       // Decoding is an ffmpeg process and a file read: they overlap the model's run instead of following it.
-      const data = this.read(clip.next, W, H, this.opts.ffmpeg)
+      // Started on the next turn, once onnxruntime runs on its own threads: spawning ffmpeg from this
+      // large process takes tens of milliseconds of this thread.
+      const next = clip.next
+      const data = new Promise<[Uint8Array[], Buffer]>((resolve, reject) => setImmediate(() => this.read(next, W, H, this.opts.ffmpeg).then(resolve, reject)))
       data.catch(() => undefined)
-      this.prefetched = { key: readKey(clip.next), data }
+      this.prefetched = { key: readKey(next), data }
     }
-
-    t0 = performance.now()
-    const out = await this.run()
+    const out = await running
     ms.inference = performance.now() - t0
 
     t0 = performance.now()
