@@ -23,7 +23,7 @@ from PIL import Image
 
 from ..synthavs.audio import log_mel_examples
 from .build import T, features, load_set
-from .release import grow_arg, load_head
+from .release import load_head, output_args
 from .train_head import Sets, evaluate
 
 SEQS = ["blackswan", "bmx-trees", "breakdance", "camel", "car-roundabout", "dance-twirl", "goat", "kite-surf",
@@ -89,10 +89,7 @@ def main(argv=None):
     ap.add_argument("--clips", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "avs-real-footage", "clips"))
     ap.add_argument("--feat-model", default="models/data/isnet/isnet-feat-512x512.onnx")
     ap.add_argument("--size", type=int, default=512, help="input size of --feat-model (masks at size / 4)")
-    ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
-    ap.add_argument("--union", type=float, default=None, help="as release.py --union")
-    ap.add_argument("--grow", type=grow_arg, default=None,
-                    help="with --union: STEPS,BELOW: the head's mask completed over IS-Net's salient region (SaliencyRefiner grow)")
+    output_args(ap)
     a = ap.parse_args(argv)
     if not os.path.isdir(a.real_dev):
         print("skipped: ../shared/real-dev not found")

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..ccformer.metrics import eval_fmeasure, mask_iou
-from .release import grow_arg, load_head
+from .release import load_head, output_args
 from .train_head import Sets, derangement
 
 
@@ -110,10 +110,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--davis", default=None, help="folder with the davis_sound set (default: --data)")
     ap.add_argument("--val-data", default=None, help="folder with the val sets for the calibration (default: --data)")
-    ap.add_argument("--gate", type=int, default=0, help="as release.py --gate")
-    ap.add_argument("--union", type=float, default=None, help="as release.py --union")
-    ap.add_argument("--grow", type=grow_arg, default=None,
-                    help="with --union: STEPS,BELOW: the head's mask completed over IS-Net's salient region (SaliencyRefiner grow)")
+    output_args(ap)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, cfg, _ = load_head(a.checkpoint, a.gate, a.union, a.grow)

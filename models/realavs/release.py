@@ -36,6 +36,14 @@ def grow_arg(v):
     return int(steps), float(below)
 
 
+def output_args(ap):
+    """--gate, --union, --grow: the output rule of SaliencyRefiner, for load_head (release, evaluate, davis_eval)."""
+    ap.add_argument("--gate", type=int, default=0, help="output = IS-Net's saliency where the head's mask dilated by k x k says it sounds (SaliencyRefiner)")
+    ap.add_argument("--union", type=float, default=None, help="with --gate: max(gated, head - tau), the head's own mask where it is sure")
+    ap.add_argument("--grow", type=grow_arg, default=None,
+                    help="with --union: STEPS,BELOW: the head's mask completed over IS-Net's salient region (SaliencyRefiner grow)")
+
+
 def load_head(path, gate=0, union=None, grow=None):
     """The head of a checkpoint in eval mode, its config and the checkpoint; ``gate`` k > 0 sets the
     output gate (SaliencyRefiner, config ``output_gate``), which has no parameters."""
@@ -155,10 +163,7 @@ def main(argv=None):
     ap.add_argument("--input-size", type=int, default=None, help="square input size (default: the training size)")
     ap.add_argument("--int8", action="store_true", help="IS-Net's convolutions in int8 (quantize.py; calibrated on GCompris/SynthAVS images)")
     ap.add_argument("--convs-only", action="store_true", help="with --int8: only Conv+ReLU in int8 (1.1.0); default: also Add, Concat, Resize, MaxPool")
-    ap.add_argument("--gate", type=int, default=0, help="output = IS-Net's saliency where the head's mask dilated by k x k says it sounds (SaliencyRefiner)")
-    ap.add_argument("--union", type=float, default=None, help="with --gate: max(gated, head - tau), the head's own mask where it is sure")
-    ap.add_argument("--grow", type=grow_arg, default=None,
-                    help="with --union: STEPS,BELOW: the head's mask completed over IS-Net's salient region (SaliencyRefiner grow)")
+    output_args(ap)
     a = ap.parse_args(argv)
     import onnx
     torch.set_num_threads(1)

@@ -169,7 +169,6 @@ async function framesAsIs(mediaDir: string, plan: PlannedClip[]): Promise<Set<Pl
   return out
 }
 
-/** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
 /** Up to five names, then how many more: "a, b, c, d, e, and 3 more". */
 export function someNames(names: string[]): string {
   return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '')
@@ -178,6 +177,7 @@ export function someNames(names: string[]): string {
 /** What an export of any format writes at the top of its folder: all that `--overwrite` may replace. */
 const EXPORT_ENTRIES = new Set([S4_CSV, MS3_CSV, AVSS_CSV, LABEL2IDX, 's4_data', 'ms3_data', 'v1s', 'v1m', 'v2'])
 
+/** Writes an AVSBench S4, MS3 or AVSS release folder from the open project (spec avsbench-format §1–§5, §7). */
 export class AvsbenchExporter {
   /** `pool`: where S4/MS3 clips are encoded; default the process-wide worker pool. */
   constructor(

@@ -131,7 +131,7 @@ export class ClipSegmenter {
       // Started on the next turn, once onnxruntime runs on its own threads: spawning ffmpeg from this
       // large process takes tens of milliseconds of this thread.
       const next = clip.next
-      const data = new Promise<[Uint8Array[], Buffer]>((resolve, reject) => setImmediate(() => this.read(next, W, H, this.opts.ffmpeg).then(resolve, reject)))
+      const data = new Promise((turn) => setImmediate(turn)).then(() => this.read(next, W, H, this.opts.ffmpeg))
       data.catch(() => undefined)
       this.prefetched = { key: readKey(next), data }
     }

@@ -11,6 +11,7 @@ import { MASK_ENCODING } from '../project/maskCodec'
 import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
 import { diskFullError } from '../project/diskFull'
+import type { ClipDetail } from '../../../shared/domain'
 
 export interface SegmentServiceDeps {
   projects: ProjectService
@@ -50,6 +51,16 @@ const EMPTY_INFO: JobInfo = {
 
 /** Review states a person set: a model run leaves these frames alone unless asked to replace edits. */
 const PERSON_STATES = new Set(['edited', 'accepted', 'rejected'])
+
+/** A stored clip as the segmenter reads it: absolute frame and audio paths. */
+function clipInput(mediaDir: string, c: ClipDetail): ClipInput {
+  return {
+    clipId: c.id,
+    frames: c.frames.map((f) => ({ id: f.id, file: join(mediaDir, f.image), width: f.width, height: f.height })),
+    audioFile: join(mediaDir, c.audio),
+    audioSamples: c.audioSamples
+  }
+}
 
 /**
  * Auto-segmentation jobs: persisted in the project's `jobs` table, one job running at a time,
@@ -281,14 +292,8 @@ export class SegmentService {
       if (!clip) failure = `clip ${clipId} no longer exists`
       else {
         try {
-          const input = (c: NonNullable<typeof clip>): ClipInput => ({
-            clipId: c.id,
-            frames: c.frames.map((f) => ({ id: f.id, file: join(mediaDir, f.image), width: f.width, height: f.height })),
-            audioFile: join(mediaDir, c.audio),
-            audioSamples: c.audioSamples
-          })
           const nextClip = i + 1 < first.total ? store.getClip(first.params.clipIds[i + 1]) : null
-          result = await this.runner.segment(options, { ...input(clip), next: nextClip ? input(nextClip) : null })
+          result = await this.runner.segment(options, { ...clipInput(mediaDir, clip), next: nextClip ? clipInput(mediaDir, nextClip) : null })
         } catch (err) {
           if (err instanceof ClipRunError && err.fatal) return this.finish(job, 'failed', err.message)
           failure = `${clip.name}: ${(err as Error).message}`
