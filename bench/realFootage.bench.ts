@@ -24,6 +24,8 @@ const REPO = resolve(__dirname, '..')
 /** bench/inference.bench.ts points AVS_MODELS_DIR at its bench model for the rest of the process: this bench uses the models the process started with. */
 const MODELS_DIR_AT_START = process.env.AVS_MODELS_DIR
 const DEFAULT_BASELINE = 'ccformer-tiny-s4'
+/** Other shipped models measured in the same run against the tested one (the slower, sharper 1024² variant). */
+const DEFAULT_ALSO = ['ccformer-isnet-s4-1024']
 /** Seconds per clip the segment job should stay under (the baseline of real_dev_s_per_clip). */
 const TARGET_S_PER_CLIP = 3
 
@@ -32,6 +34,8 @@ export interface RealFootageOptions {
   model?: string
   /** Baseline model id or .onnx, measured in the same run; 'none' for no baseline. Default ccformer-tiny-s4. */
   baseline?: string
+  /** More models (ids or .onnx) measured in the same run, their figures as `<figure>@<id>` with the tested model's as baseline; [] for none. Default: ccformer-isnet-s4-1024 where it is installed. */
+  also?: string[]
   seqs?: string[]
   provider?: ProviderChoice
   /** Writes every per-frame figure and the summary here. */
@@ -206,7 +210,18 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
         baselineNote = `baseline ${wanted} not available: ${(err as Error).message}`
       }
     }
-    say(`model: ${tested.id} (${tested.card?.name ?? '?'} ${tested.card?.version ?? ''}); baseline: ${baselineId ?? `none (${baselineNote || 'disabled'})`}; provider ${provider}\n`)
+    const alsoIds: string[] = []
+    for (const m of opts.also ?? DEFAULT_ALSO) {
+      try {
+        const r = await app.segments.resolveModel(await addIfFile(m), project)
+        if (r.id !== tested.id && r.id !== baselineId && !alsoIds.includes(r.id)) alsoIds.push(r.id)
+      } catch (err) {
+        // An explicitly named model must be there; the default extra one may be absent (a user build without it).
+        if (opts.also) throw err
+        say(`(${m} not measured: ${(err as Error).message})\n`)
+      }
+    }
+    say(`model: ${tested.id} (${tested.card?.name ?? '?'} ${tested.card?.version ?? ''}); baseline: ${baselineId ?? `none (${baselineNote || 'disabled'})`}${alsoIds.length ? `; also: ${alsoIds.join(', ')}` : ''}; provider ${provider}\n`)
 
     const gtCache = new Map<string, ReturnType<typeof loadAnnotation>>()
     const annotation = (seq: string, sourceFrame: number): ReturnType<typeof loadAnnotation> => {
@@ -257,6 +272,8 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
 
     const main = await runModel(tested.id)
     const base = baselineId ? await runModel(baselineId) : null
+    const extra: ModelRun[] = []
+    for (const id of alsoIds) extra.push(await runModel(id))
 
     // 4. Report.
     const pct = (area: number, px: number): string => `${((100 * area) / px).toFixed(1)}%`
@@ -302,6 +319,16 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       `mean of per-clip ρ over the ${main.summary.perClipDefined} of ${seqs.length} clips where it is defined`)
     figure('real_dev_s_per_clip', main.sPerClip, 's', TARGET_S_PER_CLIP,
       `segment job over ${clips.length} clips after one warm-up clip, ${main.provider ?? provider}; baseline = the ${TARGET_S_PER_CLIP} s target${base ? `; ${base.id}: ${base.sPerClip.toFixed(3)} s` : ''}`)
+    // Each extra model against the tested one, measured in the same run (the trade-off a user picks in the model list).
+    for (const x of extra) {
+      const s = x.summary
+      say(`${x.id}: J by sequence ${seqs.map((q) => `${q} ${fmt(s.jBySeq[q])}`).join(', ')}\n`)
+      const vs = `${x.id}; baseline = ${main.id} in the same run`
+      figure(`real_dev_mean_j@${x.id}`, s.meanJ, 'J', main.summary.meanJ, `mean over ${seqs.length} DAVIS sequences, ${vs}`)
+      figure(`real_dev_mute_area_ratio@${x.id}`, s.muteAreaRatio, '×', main.summary.muteAreaRatio, `mask area with silence / with sound (${s.muteArea} / ${s.soundArea} px), ${vs}`)
+      figure(`real_dev_conf_spearman@${x.id}`, s.confSpearman, 'ρ', main.summary.confSpearman, `stored confidence vs frame J, ${vs}`)
+      figure(`real_dev_s_per_clip@${x.id}`, x.sPerClip, 's', main.sPerClip, `segment job over ${clips.length} clips, ${x.provider ?? provider}, ${vs}`)
+    }
 
     const report = {
       realDev,
@@ -310,7 +337,7 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       targetDbfs: TARGET_DBFS,
       clips: built.map(({ seq, variant, frames, rate, sound, meanDb }) => ({ seq, variant, frames, rate, sound, meanDb })),
       figures,
-      models: [main, ...(base ? [base] : [])].map((r) => ({ id: r.id, name: r.name, provider: r.provider, sPerClip: r.sPerClip, stageMs: r.stageMs, summary: r.summary, clips: r.clips })),
+      models: [main, ...(base ? [base] : []), ...extra].map((r) => ({ id: r.id, name: r.name, provider: r.provider, sPerClip: r.sPerClip, stageMs: r.stageMs, summary: r.summary, clips: r.clips })),
       baselineNote: baselineNote || null
     }
     if (opts.json) {
@@ -333,6 +360,7 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
 const USAGE = `usage: npx tsx bench/realFootage.bench.ts [options]
   --model <id|file.onnx>     model to test (default: the app's default for a new S4 project)
   --baseline <id|file|none>  measured in the same run for the baselines (default ${DEFAULT_BASELINE})
+  --also <id,..|none>        more models measured in the same run against --model (default ${DEFAULT_ALSO.join(',')} where installed)
   --seqs a,b                 DAVIS sequences (default all: ${DAVIS_SEQUENCES.join(',')})
   --provider <p>             ${ProviderChoice.options.join('|')} (default cpu)
   --json <file>              every per-frame figure and the summary as JSON
@@ -353,6 +381,10 @@ async function cli(argv: string[]): Promise<number> {
     }
     if (a === '--model') opts.model = value()
     else if (a === '--baseline') opts.baseline = value()
+    else if (a === '--also') {
+      const v = value()
+      opts.also = v === 'none' ? [] : v.split(',').map((x) => x.trim()).filter(Boolean)
+    }
     else if (a === '--seqs') opts.seqs = value().split(',').map((s) => s.trim()).filter(Boolean)
     else if (a === '--provider') opts.provider = ProviderChoice.parse(value())
     else if (a === '--json') opts.json = resolve(value())

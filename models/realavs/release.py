@@ -157,6 +157,8 @@ def main(argv=None):
     ap.add_argument("--out", default="models/ccformer-isnet-s4.onnx")
     ap.add_argument("--name", default="ccformer-isnet-s4")
     ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--summary", default=None, help="one line for the model picker: what the model is for, its speed and real-footage J")
+    ap.add_argument("--no-default", action="store_true", help="not the default model of new projects (another shipped model is)")
     ap.add_argument("--metrics", default=None)
     ap.add_argument("--training", default=None, help="JSON with the training record for the card")
     ap.add_argument("--parity-dir", default=None)
@@ -229,8 +231,10 @@ def main(argv=None):
                    "model": isnet.MODEL_KEY, "model_sha256": isnet.MODEL_SHA256,
                    "weights_origin": "https://github.com/xuebinqin/DIS",
                    "rebuild": "npm run model:rebuild (models/realavs/README.md)"},
-        "default": True,
+        "default": not a.no_default,
     }
+    if a.summary:
+        card["summary"] = a.summary
     card["gmacs_per_clip"] = 0.0
     card["sha256"] = sha256(a.out)
     json.dump(card, open(os.path.splitext(a.out)[0] + ".model.json", "w"), indent=2)

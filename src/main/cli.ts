@@ -401,6 +401,7 @@ async function cmdModels(app: App, p: Parsed): Promise<number> {
   for (const m of models) {
     const what = m.valid ? `${m.task}, ${m.clipFrames} frames, ${m.inputSize?.join('×')}` : `refused: ${m.reason}`
     process.stdout.write(`${m.valid ? ' ' : '!'} ${m.id} (${m.origin}${m.isDefault ? ', default' : ''})  ${what}\n`)
+    if (m.summary) process.stdout.write(`    ${m.summary}\n`)
     const source = modelSourceText(m)
     process.stdout.write(`    licence: ${modelLicenseText(m)}${source ? `; ${source}` : ''}\n`)
   }

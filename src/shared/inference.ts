@@ -32,6 +32,8 @@ export const ModelInfo = z.object({
   /** The weights' licence (SPDX) from the card; null when the card names none (then the app's own). */
   license: z.string().nullable(),
   licenseNote: z.string().nullable(),
+  /** The card's one line for the model picker (what it is for, speed, measured quality); null when it has none. */
+  summary: z.string().nullable(),
   /** Where the weights come from (package, checksums, original authors), as the card says. */
   source: z.record(z.string(), z.unknown()).nullable(),
   /** The card marks it the default model: listed first, taken when no model is chosen. */

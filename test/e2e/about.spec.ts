@@ -24,7 +24,7 @@ test.beforeAll(async () => {
   const { license: _license, license_note: _note, source: _source, default: _default, ...card } = shippedCard
   for (const stem of ['licensed', 'unstated']) copyFileSync(join(repo, 'models', `${SHIPPED}.onnx`), join(models, `${stem}.onnx`))
   const source = { package: '@example/weights@1.2.3', weights_origin: 'example/original-authors' }
-  writeFileSync(join(models, 'licensed.model.json'), JSON.stringify({ ...card, name: 'licensed', license: 'MIT', license_note: 'as its package says', source, default: true }))
+  writeFileSync(join(models, 'licensed.model.json'), JSON.stringify({ ...card, name: 'licensed', license: 'MIT', license_note: 'as its package says', source, default: true, summary: 'Licensed test model: what it is for, its speed and J' }))
   writeFileSync(join(models, 'unstated.model.json'), JSON.stringify({ ...card, name: 'unstated' }))
   mkdirSync(shots, { recursive: true })
   loginUrl = await server.start(join(root, 'home'))
@@ -74,6 +74,9 @@ test('About names the AGPL and lists every model with its licence; the Models di
   const row = (id: string) => dialog.locator(`[data-testid="model-row"][data-model-id="${id}"]`)
   await expect(row('licensed').getByTestId('model-license')).toHaveText('licence: MIT')
   await expect(row('licensed').getByTestId('model-card-default')).toHaveText('default')
+  // The card's one line for the picker, where it has one.
+  await expect(row('licensed').getByTestId('model-summary')).toHaveText('Licensed test model: what it is for, its speed and J')
+  await expect(row('unstated').getByTestId('model-summary')).toHaveCount(0)
   await expect(row(SHIPPED).getByTestId('model-license')).toHaveText(`licence: ${modelLicenseText(listed.find((m) => m.id === SHIPPED)!)}`)
   await expect(row(SHIPPED).getByTestId('model-card-default')).toHaveCount(0)
 })

@@ -266,6 +266,12 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     await expect(page.getByTestId('segment-model')).toHaveValue(MODEL)
     await expect(page.getByTestId('segment-replace-edits')).not.toBeChecked()
     await expect(page.getByTestId('segment-provider')).toContainText('Runs on: CPU')
+    // Choosing a model shows its card's one line (what it is for, its speed); the tiny model's card has none.
+    await expect(page.getByTestId('segment-model-summary')).toHaveCount(0)
+    await page.getByTestId('segment-model').selectOption('ccformer-isnet-s4-1024')
+    await expect(page.getByTestId('segment-model-summary')).toContainText('1024×1024')
+    await page.getByTestId('segment-model').selectOption(MODEL)
+    await expect(page.getByTestId('segment-model-summary')).toHaveCount(0)
     // The refused model cannot be chosen; the select says why.
     await expect(page.getByTestId('segment-model').locator('option[value="dropped"]')).toBeDisabled()
     await page.getByTestId('segment-start').click()

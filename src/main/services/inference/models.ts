@@ -97,7 +97,7 @@ export class ModelRegistry {
 
   private async check(id: string, origin: 'shipped' | 'user', onnxPath: string, cardPath: string): Promise<ModelEntry> {
     const base: ModelEntry = {
-      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, license: null, licenseNote: null, source: null, isDefault: false, sizeBytes: 0, card: null
+      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, license: null, licenseNote: null, summary: null, source: null, isDefault: false, sizeBytes: 0, card: null
     }
     const [os, cs] = await Promise.all([stat(onnxPath).catch(() => null), stat(cardPath).catch(() => null)])
     if (!os) return { ...base, reason: `${id}.onnx is missing beside its card` }
@@ -120,6 +120,7 @@ export class ModelRegistry {
     const described: ModelEntry = {
       ...base, card, name: card.name, version: card.version, task: card.task, clipFrames: card.clip_frames, inputSize: [card.input_size[0], card.input_size[1]], classes: card.classes, metrics: card.metrics,
       license: typeof card.license === 'string' ? card.license : null, licenseNote: typeof card.license_note === 'string' ? card.license_note : null,
+      summary: card.summary ?? null,
       source: isRecord(card.source) ? card.source : null, isDefault: card.default === true
     }
     const file = `${base.id}.onnx`

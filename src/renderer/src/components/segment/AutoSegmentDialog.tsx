@@ -39,6 +39,7 @@ export function AutoSegmentDialog({
   const list = models.data ?? []
   const modelId = chosen ?? defaultModel(list, settings.data?.modelId ?? null, project)?.id ?? ''
   const count = clipIds?.length ?? project.clipCount
+  const summary = list.find((m) => m.id === modelId)?.summary ?? null
 
   const submit = (e: FormEvent): void => {
     e.preventDefault()
@@ -68,6 +69,11 @@ export function AutoSegmentDialog({
               )
             })}
           </select>
+        )}
+        {summary && (
+          <p className="hint" data-testid="segment-model-summary">
+            {summary}
+          </p>
         )}
         <label className="checkbox">
           <input type="checkbox" checked={replaceEdits} onChange={(e) => setReplaceEdits(e.target.checked)} data-testid="segment-replace-edits" /> Replace edits

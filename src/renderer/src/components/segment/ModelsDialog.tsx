@@ -152,6 +152,11 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                         {m.task && ` · ${m.task}`}
                         {m.clipFrames !== null && ` · ${m.clipFrames} frames`}
                       </div>
+                      {m.summary && (
+                        <div className="muted" data-testid="model-summary">
+                          {m.summary}
+                        </div>
+                      )}
                       <div className="muted" data-testid="model-license">
                         licence: {modelLicenseText(m)}
                       </div>
