@@ -80,5 +80,5 @@ $PY -m models.realavs.evaluate --checkpoint $CK --data $D/realavs1024q --gate 7 
 $PY -m models.realavs.release --checkpoint $CK --input-size 1024 --int8 --gate 7 --union 2 --grow 21,3 --version 1.3.0 \
   --name ccformer-isnet-s4-1024 --no-default \
   --metrics models/runs/tiny-isnet-tux/metrics-1024-int8.json --training models/runs/tiny-isnet-tux/training.json \
-  --summary "Sharper outlines, slower: the same head on IS-Net at 1024×1024 (int8). About 4.5 s per 5-s clip on a 2-core CPU (1.6× the default); real-footage J 0.75." \
+  --summary "Sharper outlines, slower: the same head on IS-Net at 1024×1024 (int8). About 1.7× the default's time (4.5–4.8 s per 5-s clip on a 2-core CPU); real-footage J 0.75." \
   --out models/ccformer-isnet-s4-1024.onnx
