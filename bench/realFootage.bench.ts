@@ -3,8 +3,9 @@
 // sound and again with silence, imported and segmented through the app's own services (the job
 // service `avs segment` uses), each model mask scored against the DAVIS annotation of its source frame.
 //
-//   npm run bench                     (part of the suite: default model, baseline ccformer-tiny-s4)
-//   npx tsx bench/realFootage.bench.ts [--model <id|file.onnx>] [--baseline <id|file.onnx|none>]
+//   npm run bench                     (part of the suite: default model, baseline ccformer-tiny-s4;
+//                                      ccformer-isnet-s4-1024 against the default, figures …@<id>)
+//   npx tsx bench/realFootage.bench.ts [--model <id|file.onnx>] [--baseline <id|file.onnx|none>] [--also <id,..|none>]
 //       [--seqs a,b] [--provider cpu] [--json out.json] [--write-results] [--keep] [--real-dev <dir>]
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -64,7 +64,7 @@ $PY -m models.realavs.evaluate --checkpoint $CK --data $D/realavs768q --gate 7 -
   --val-data $D/realavs --out models/runs/tiny-isnet-tux/metrics-768-int8.json
 $PY -m models.realavs.release --checkpoint $CK --input-size 768 --int8 --gate 7 --union 2 --grow 16,3 --version 1.3.0 \
   --metrics models/runs/tiny-isnet-tux/metrics-768-int8.json --training models/runs/tiny-isnet-tux/training.json \
-  --summary "The default: the CCFormer head on IS-Net at 768×768 (int8). About 2.8 s per 5-s clip on a 2-core CPU; real-footage J 0.72 (10 DAVIS sequences with sound)." \
+  --summary "Fast: the CCFormer head on IS-Net at 768×768 (int8), the shipped default. About 2.8 s per 5-s clip on a 2-core CPU; real-footage J 0.72 (10 DAVIS sequences with sound)." \
   --out models/ccformer-isnet-s4.onnx
 # 6. The sharper, slower variant (ccformer-isnet-s4-1024, not the default): the same head and rule with IS-Net at
 #    1024x1024 in int8, the growth scaled to the map (21 steps at 256², the same 64 px as 16 at 768's 192²).

@@ -21,7 +21,7 @@ test.beforeAll(async () => {
   const models = join(root, 'home', 'models')
   mkdirSync(models, { recursive: true })
   const shippedCard = JSON.parse(readFileSync(join(repo, 'models', `${SHIPPED}.model.json`), 'utf8')) as Record<string, unknown>
-  const { license: _license, license_note: _note, source: _source, default: _default, ...card } = shippedCard
+  const { license: _license, license_note: _note, source: _source, default: _default, summary: _summary, ...card } = shippedCard
   for (const stem of ['licensed', 'unstated']) copyFileSync(join(repo, 'models', `${SHIPPED}.onnx`), join(models, `${stem}.onnx`))
   const source = { package: '@example/weights@1.2.3', weights_origin: 'example/original-authors' }
   writeFileSync(join(models, 'licensed.model.json'), JSON.stringify({ ...card, name: 'licensed', license: 'MIT', license_note: 'as its package says', source, default: true, summary: 'Licensed test model: what it is for, its speed and J' }))

@@ -73,6 +73,7 @@ async function segmentsTheSoundingObject(model: string | null, expectModel: stri
     const conf: number[] = []
     for (const f of clips[clipIndex].frames) {
       const m = store.latestMask(f.id, 'model')!
+      expect(m.model, 'the masks are this job\'s').toBe(expectModel)
       expect([m.width, m.height]).toEqual([640, 360])
       conf.push(m.confidence!)
       const labels = decodeMask(m.data, m.width, m.height)
@@ -113,7 +114,7 @@ test('the shipped default model segments the sounding object and not a silent on
   expect(first?.id, 'the default model is listed first').toBe(MODEL)
   expect(first?.license).toBe('AGPL-3.0-or-later')
   expect(first?.inputSize).toEqual([768, 768])
-  expect(first?.summary, 'the model picker says what it is for').toMatch(/default/i)
+  expect(first?.summary, 'the model picker says what it is for').toMatch(/768×768/)
   await segmentsTheSoundingObject(null, MODEL)
 }, 180_000)
 

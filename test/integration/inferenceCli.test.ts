@@ -19,6 +19,8 @@ function avs(...args: string[]): { code: number; stdout: string; stderr: string 
 
 beforeAll(async () => {
   const model = await makeTinyModel(join(root, 'models'))
+  // The card's one line for the model picker (display only: the card's sha256 covers the .onnx).
+  writeFileSync(model.card, JSON.stringify({ ...JSON.parse(readFileSync(model.card, 'utf8')), summary: 'Tiny test model: one line for the picker' }))
   env = { ...process.env, AVS_HOME: join(root, 'home'), AVS_MODELS_DIR: model.dir }
 })
 
@@ -55,7 +57,7 @@ test('avs segment: headless, progress lines, provider fallback said once, masks 
   check.close()
   expect(perClip).toEqual([{ clip: 1, n: 5 }, { clip: 2, n: 10 }])
   expect(avs('segment', dir, '--resume', 'last').stderr).toMatch(/no interrupted or cancelled job to resume/)
-  expect(avs('models').stdout).toMatch(/^ {2}tiny-test \(shipped\) {2}binary, 5 frames, 64×64\n {4}licence: same as the app \(trained by this project\)$/m)
+  expect(avs('models').stdout).toMatch(/^ {2}tiny-test \(shipped\) {2}binary, 5 frames, 64×64\n {4}Tiny test model: one line for the picker\n {4}licence: same as the app \(trained by this project\)$/m)
 })
 
 test('avs features: the spec §4 reference (int16 half-amplitude 1 kHz sine) as a real .npy; video input; no audio', async () => {

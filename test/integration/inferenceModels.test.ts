@@ -6,7 +6,7 @@ import { beforeAll, expect, test } from 'vitest'
 import { ModelInfo, modelLicenseText, modelSourceText } from '../../src/shared/inference'
 import { ModelRegistry, toModelInfo } from '../../src/main/services/inference/models'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
-import { checkFeeds, loadSession, providerStatus } from '../../src/main/services/inference/session'
+import { checkFeeds, loadSession, providerStatus, releaseSessionsExcept } from '../../src/main/services/inference/session'
 import { makeTinyModel, type TinyModel } from '../fixtures/onnx/tinyModel'
 
 const root = mkdtempSync(join(tmpdir(), 'avs-inf-models-'))
@@ -48,6 +48,27 @@ test('onnxruntime-node on CPU matches PyTorch on the same inputs (≤ 1e-4) and 
   expect(() => checkFeeds(s.session, { ...feeds, frames: new ort.Tensor('float32', new Float32Array(5 * 3 * 32 * 32), [5, 3, 32, 32]) })).toThrow(
     'Input "frames" is [5, 3, 32, 32] but the model expects [5, 3, 64, 64]'
   )
+})
+
+test('switching model releases the other models\' sessions and keeps the current one\'s', async () => {
+  const other = await makeTinyModel(join(root, 'other'))
+  const kept = await loadSession(model.onnx, 'cpu', 1)
+  const keptToo = await loadSession(model.onnx, 'cpu', 2) // the same model with other threads: still this model
+  const dropped = await loadSession(other.onnx, 'cpu', 1)
+  expect(await releaseSessionsExcept(model.onnx)).toBe(1)
+  // The kept model's sessions come back from the cache and still run; the other model's is a new one.
+  expect((await loadSession(model.onnx, 'cpu', 1)).session).toBe(kept.session)
+  expect((await loadSession(model.onnx, 'cpu', 2)).session).toBe(keptToo.session)
+  const again = await loadSession(other.onnx, 'cpu', 1)
+  expect(again.session).not.toBe(dropped.session)
+  const feeds = {
+    frames: new ort.Tensor('float32', new Float32Array(5 * 3 * 64 * 64), [5, 3, 64, 64]),
+    audio_log_mel: new ort.Tensor('float32', new Float32Array(5 * 96 * 64), [5, 1, 96, 64])
+  }
+  expect((await kept.session.run(feeds)).mask_logits.dims).toEqual([5, 1, 16, 16])
+  expect((await again.session.run(feeds)).mask_logits.dims).toEqual([5, 1, 16, 16])
+  await expect(dropped.session.run(feeds), 'a released session no longer runs').rejects.toThrow()
+  expect(await releaseSessionsExcept(model.onnx)).toBe(1)
 })
 
 test('a requested WebGPU or CUDA that cannot load falls back to CPU with a reason in words', async () => {

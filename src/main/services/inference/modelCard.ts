@@ -34,8 +34,8 @@ export const ModelCard = z.looseObject({
   /** Optional: the model's licence (SPDX) and where its weights come from; listed in About. */
   license: z.string().optional(),
   source: Obj.optional(),
-  /** Optional: one line for the model picker (what the model is for, its speed and measured quality). */
-  summary: z.string().optional(),
+  /** Optional: one line for the model picker (what the model is for, its speed and measured quality); display only, so a non-string is ignored, not refused. */
+  summary: z.unknown().optional(),
   /** Optional: the default model of new projects and of `avs segment` (the first valid default that fits). */
   default: z.boolean().optional(),
   /** Optional: shapes the exporter saw, checked against the graph when present. */

@@ -120,7 +120,7 @@ export class ModelRegistry {
     const described: ModelEntry = {
       ...base, card, name: card.name, version: card.version, task: card.task, clipFrames: card.clip_frames, inputSize: [card.input_size[0], card.input_size[1]], classes: card.classes, metrics: card.metrics,
       license: typeof card.license === 'string' ? card.license : null, licenseNote: typeof card.license_note === 'string' ? card.license_note : null,
-      summary: card.summary ?? null,
+      summary: typeof card.summary === 'string' ? card.summary : null,
       source: isRecord(card.source) ? card.source : null, isDefault: card.default === true
     }
     const file = `${base.id}.onnx`

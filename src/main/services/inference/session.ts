@@ -210,6 +210,19 @@ export async function releaseSessions(): Promise<void> {
   for (const p of all) await p.then((s) => s.session.release(), () => undefined)
 }
 
+/**
+ * Releases the cached sessions of every model but `modelPath` (the segment worker calls it when a job
+ * switches model, once the previous model's clips are done): a session holds its weights and
+ * onnxruntime's arena at the largest activations it ran (~0.5 GB for the 768² model, ~0.75 GB for the
+ * 1024² one), which would otherwise stay for the life of the app.
+ */
+export async function releaseSessionsExcept(modelPath: string): Promise<number> {
+  const gone = [...cache.entries()].filter(([key]) => !key.startsWith(`${modelPath}\0`))
+  for (const [key] of gone) cache.delete(key)
+  for (const [, p] of gone) await p.then((s) => s.session.release(), () => undefined)
+  return gone.length
+}
+
 export class SessionError extends Error {}
 
 /** Checks feeds against the session's own input names and static shapes; the error says what differs. */

@@ -1,7 +1,7 @@
 // The worker thread that owns the ORT sessions: one clip per message, results transferred back.
 import { parentPort } from 'node:worker_threads'
 import { ClipSegmenter, type ClipInput, type SegmenterOptions } from '../inference/ClipSegmenter'
-import { SessionError } from '../inference/session'
+import { releaseSessionsExcept, SessionError } from '../inference/session'
 
 export type WorkerRequest = { type: 'segment'; reqId: number; options: SegmenterOptions; clip: ClipInput }
 export type WorkerReply =
@@ -9,7 +9,9 @@ export type WorkerReply =
   | { type: 'error'; reqId: number; message: string; fatal: boolean }
 
 // The segmenter of the current run; a new run (another job, model or provider) gets a fresh one.
-let current: { key: string; seg: ClipSegmenter } | null = null
+let current: { key: string; modelPath: string; seg: ClipSegmenter } | null = null
+// Clips being segmented: a switch to another model waits for them before releasing the old model's session.
+const inflight = new Set<Promise<unknown>>()
 const port = parentPort
 if (!port) throw new Error('segmentWorker must run in a worker thread')
 
@@ -17,10 +19,20 @@ port.on('message', (msg: WorkerRequest) => {
   void (async () => {
     const o = msg.options
     const key = `${o.modelPath}\0${o.card.sha256}\0${o.provider}\0${o.threads ?? ''}\0${o.padMode}\0${o.runId ?? ''}`
-    if (current?.key !== key) current = { key, seg: new ClipSegmenter(o) }
+    if (current?.key !== key) {
+      const switched = current !== null && current.modelPath !== o.modelPath
+      current = { key, modelPath: o.modelPath, seg: new ClipSegmenter(o) }
+      if (switched) {
+        await Promise.allSettled([...inflight])
+        await releaseSessionsExcept(o.modelPath)
+      }
+    }
     const seg = current.seg
     try {
-      const result = await seg.segment(msg.clip)
+      const run = seg.segment(msg.clip)
+      inflight.add(run)
+      void run.catch(() => undefined).finally(() => inflight.delete(run))
+      const result = await run
       port.postMessage({ type: 'result', reqId: msg.reqId, result } satisfies WorkerReply, result.frames.map((f) => f.mask.buffer as ArrayBuffer))
     } catch (err) {
       const fatal = err instanceof SessionError
