@@ -6,7 +6,7 @@ import { beforeAll, expect, test } from 'vitest'
 import { ModelInfo, modelLicenseText, modelSourceText } from '../../src/shared/inference'
 import { ModelRegistry, toModelInfo } from '../../src/main/services/inference/models'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
-import { checkFeeds, loadSession, providerStatus, releaseSessionsExcept } from '../../src/main/services/inference/session'
+import { checkFeeds, loadSession, providerStatus, releaseSessions } from '../../src/main/services/inference/session'
 import { makeTinyModel, type TinyModel } from '../fixtures/onnx/tinyModel'
 
 const root = mkdtempSync(join(tmpdir(), 'avs-inf-models-'))
@@ -55,7 +55,7 @@ test('switching model releases the other models\' sessions and keeps the current
   const kept = await loadSession(model.onnx, 'cpu', 1)
   const keptToo = await loadSession(model.onnx, 'cpu', 2) // the same model with other threads: still this model
   const dropped = await loadSession(other.onnx, 'cpu', 1)
-  expect(await releaseSessionsExcept(model.onnx)).toBe(1)
+  expect(await releaseSessions({ except: model.onnx })).toBe(1)
   // The kept model's sessions come back from the cache and still run; the other model's is a new one.
   expect((await loadSession(model.onnx, 'cpu', 1)).session).toBe(kept.session)
   expect((await loadSession(model.onnx, 'cpu', 2)).session).toBe(keptToo.session)
@@ -68,7 +68,7 @@ test('switching model releases the other models\' sessions and keeps the current
   expect((await kept.session.run(feeds)).mask_logits.dims).toEqual([5, 1, 16, 16])
   expect((await again.session.run(feeds)).mask_logits.dims).toEqual([5, 1, 16, 16])
   await expect(dropped.session.run(feeds), 'a released session no longer runs').rejects.toThrow()
-  expect(await releaseSessionsExcept(model.onnx)).toBe(1)
+  expect(await releaseSessions({ except: model.onnx })).toBe(1)
 })
 
 test('a requested WebGPU or CUDA that cannot load falls back to CPU with a reason in words', async () => {

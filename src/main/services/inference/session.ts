@@ -203,21 +203,16 @@ export function loadSession(modelPath: string, choice: ProviderChoice, threads =
   return p
 }
 
-/** Releases every cached session (at shutdown, or when a model file changes). */
-export async function releaseSessions(): Promise<void> {
-  const all = [...cache.values()]
-  cache.clear()
-  for (const p of all) await p.then((s) => s.session.release(), () => undefined)
-}
-
 /**
- * Releases the cached sessions of every model but `modelPath` (the segment worker calls it when a job
- * switches model, once the previous model's clips are done): a session holds its weights and
- * onnxruntime's arena at the largest activations it ran (~0.5 GB for the 768² model, ~0.75 GB for the
- * 1024² one), which would otherwise stay for the life of the app.
+ * Releases the cached sessions (at shutdown, or when a model file changes), or with `except` those of
+ * every other model: the segment worker does that when a job switches model, once the previous
+ * model's clips are done. A session holds its weights and onnxruntime's arena at the largest
+ * activations it ran (~0.5 GB for the 768² model, ~0.75 GB for the 1024² one), which would otherwise
+ * stay for the life of the app. Returns how many were released.
  */
-export async function releaseSessionsExcept(modelPath: string): Promise<number> {
-  const gone = [...cache.entries()].filter(([key]) => !key.startsWith(`${modelPath}\0`))
+export async function releaseSessions(opts: { except?: string } = {}): Promise<number> {
+  // Cache keys start with the model path (loadSession).
+  const gone = [...cache.entries()].filter(([key]) => opts.except === undefined || !key.startsWith(`${opts.except}\0`))
   for (const [key] of gone) cache.delete(key)
   for (const [, p] of gone) await p.then((s) => s.session.release(), () => undefined)
   return gone.length

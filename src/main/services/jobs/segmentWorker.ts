@@ -1,7 +1,7 @@
 // The worker thread that owns the ORT sessions: one clip per message, results transferred back.
 import { parentPort } from 'node:worker_threads'
 import { ClipSegmenter, type ClipInput, type SegmenterOptions } from '../inference/ClipSegmenter'
-import { releaseSessionsExcept, SessionError } from '../inference/session'
+import { releaseSessions, SessionError } from '../inference/session'
 
 export type WorkerRequest = { type: 'segment'; reqId: number; options: SegmenterOptions; clip: ClipInput }
 export type WorkerReply =
@@ -24,7 +24,7 @@ port.on('message', (msg: WorkerRequest) => {
       current = { key, modelPath: o.modelPath, seg: new ClipSegmenter(o) }
       if (switched) {
         await Promise.allSettled([...inflight])
-        await releaseSessionsExcept(o.modelPath)
+        await releaseSessions({ except: o.modelPath })
       }
     }
     const seg = current.seg
