@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { JobInfo } from '../../src/shared/inference'
 import { makeVideo } from '../fixtures/media'
+import { gpuDevicePresent } from '../../src/main/services/inference/session'
 import { makeTinyModel } from '../fixtures/onnx/tinyModel'
 import { callApi, logIn, serveUntilLoginUrl } from '../fixtures/serve'
 
@@ -12,6 +13,8 @@ import { callApi, logIn, serveUntilLoginUrl } from '../fixtures/serve'
 // Models dialog's data, never Dawn's Vulkan trace. The trace needs a Vulkan loader to appear at all
 // (without one the app does not even ask Dawn): Debian's Chromium ships one, and with it on
 // LD_LIBRARY_PATH this GPU-less machine is the reporter's "libvulkan1 installed, no GPU" case.
+// AVS_WEBGPU_SOFTWARE=1 makes the app ask Dawn although no GPU device node exists (as on a machine whose
+// GPU driver is broken); without it the app does not ask Dawn there at all (the last test).
 const repo = resolve(__dirname, '../..')
 const root = mkdtempSync(join(tmpdir(), 'avs-gpu-line-'))
 const cli = ['--import', 'tsx', join(repo, 'test/fixtures/avs.ts')]
@@ -35,7 +38,7 @@ function avs(...args: string[]): { code: number; stdout: string; stderr: string 
 beforeAll(async () => {
   const model = await makeTinyModel(join(root, 'models'))
   const loader = vulkanLoaderDir()
-  env = { ...process.env, AVS_HOME: join(root, 'home'), AVS_MODELS_DIR: model.dir, LD_LIBRARY_PATH: [loader, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
+  env = { ...process.env, AVS_HOME: join(root, 'home'), AVS_MODELS_DIR: model.dir, LD_LIBRARY_PATH: [loader, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), AVS_WEBGPU_SOFTWARE: '1' }
   project = join(root, 'proj')
   const video = await makeVideo(root, 'one.mp4', { duration: 5, width: 64, height: 48 })
   expect(avs('new', project, '--task', 's4').code).toBe(0)
@@ -84,5 +87,13 @@ describe('a GPU provider that is not there', () => {
     } finally {
       await served.stop()
     }
+  })
+
+  test('no GPU device node: the app does not ask Dawn, and says why in one line', () => {
+    if (gpuDevicePresent('/dev')) return // a machine with a GPU: covered above
+    const r = spawnSync(process.execPath, [...cli, 'segment', project, '--provider', 'webgpu'], { env: { ...env, AVS_WEBGPU_SOFTWARE: '' }, encoding: 'utf8', cwd: repo })
+    expect(r.status).toBe(0)
+    expect(r.stderr + r.stdout).not.toMatch(DAWN_TRACE)
+    expect(r.stderr.trim()).toBe('avs segment: WebGPU is not available: WebGPU found no GPU device on this machine (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg); on a software Vulkan driver it would run far slower than the CPU; running on CPU instead.')
   })
 })

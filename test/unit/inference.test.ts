@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { EXAMPLE_SIZE } from '../../src/shared/audio/logMel'
 import { clipLengthMismatch, graphMismatches, parseCard, taskMismatch, type ModelCard } from '../../src/main/services/inference/modelCard'
@@ -5,7 +8,7 @@ import { encodeNpyFloat32 } from '../../src/main/services/inference/npy'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
 import { audioActivity, binaryConfidence, calibrate, emptyMaskConfidence, isEmptyFrame, logitsToMask, secondLevelDb } from '../../src/main/services/inference/postprocess'
 import { audioToTensor, framesToTensor, padModeOf } from '../../src/main/services/inference/preprocess'
-import { plainReason, providerPlan } from '../../src/main/services/inference/session'
+import { gpuDevicePresent, plainReason, providerPlan } from '../../src/main/services/inference/session'
 
 const norm = { input_size: [2, 2] as const, mean: [0.5, 0.25, 0] as const, std: [0.5, 0.25, 1] as const }
 
@@ -228,6 +231,30 @@ describe('providers', () => {
     expect(providerPlan('cpu', status)).toEqual({ tries: ['cpu'], skipped: [] })
     expect(providerPlan('cuda', status)).toEqual({ tries: ['cpu'], skipped: ['CUDA is not available: not installed'] })
     expect(providerPlan('dml', status).skipped).toEqual(['DirectML is not available: DirectML runs only on Windows'])
+  })
+
+  test.runIf(process.platform === 'linux')('WebGPU counts on Linux only where a GPU device node exists (else Dawn finds only a software Vulkan driver)', () => {
+    const dev = mkdtempSync(join(tmpdir(), 'avs-dev-'))
+    const saved = process.env.AVS_WEBGPU_SOFTWARE
+    delete process.env.AVS_WEBGPU_SOFTWARE
+    try {
+      mkdirSync(join(dev, 'dri'))
+      writeFileSync(join(dev, 'dri', 'card0'), '') // a display-only node is not a GPU to compute on
+      writeFileSync(join(dev, 'nvidiactl'), '')
+      expect(gpuDevicePresent(dev)).toBe(false)
+      process.env.AVS_WEBGPU_SOFTWARE = '1'
+      expect(gpuDevicePresent(dev), 'AVS_WEBGPU_SOFTWARE=1 allows a software adapter').toBe(true)
+      delete process.env.AVS_WEBGPU_SOFTWARE
+      for (const node of ['dri/renderD128', 'nvidia0', 'dxg']) {
+        writeFileSync(join(dev, node), '')
+        expect(gpuDevicePresent(dev), node).toBe(true)
+        rmSync(join(dev, node))
+      }
+    } finally {
+      if (saved === undefined) delete process.env.AVS_WEBGPU_SOFTWARE
+      else process.env.AVS_WEBGPU_SOFTWARE = saved
+      rmSync(dev, { recursive: true, force: true })
+    }
   })
 
   test("onnxruntime's load errors become plain words", () => {

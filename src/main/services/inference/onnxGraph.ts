@@ -18,7 +18,7 @@ export interface GraphInfo {
 
 export class OnnxFormatError extends Error {}
 
-interface Field {
+export interface Field {
   no: number
   wire: number
   /** varint value (wire 0) */
@@ -26,10 +26,13 @@ interface Field {
   /** bytes of a length-delimited field (wire 2) */
   start: number
   end: number
+  /** where the field's key starts and where the next field starts: buf[at, next) is the whole field */
+  at: number
+  next: number
 }
 
 /** Iterates the fields of one protobuf message in buf[start, end). */
-function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
+export function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
   let pos = start
   const varint = (): number => {
     let result = 0
@@ -44,26 +47,30 @@ function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> 
     throw new OnnxFormatError('malformed varint')
   }
   while (pos < end) {
+    const at = pos
     const key = varint()
     const no = Math.floor(key / 8)
     const wire = key & 7
     if (no === 0) throw new OnnxFormatError('field number 0')
-    if (wire === 0) yield { no, wire, int: varint(), start: 0, end: 0 }
-    else if (wire === 1 || wire === 5) {
+    if (wire === 0) {
+      const int = varint()
+      yield { no, wire, int, start: 0, end: 0, at, next: pos }
+    } else if (wire === 1 || wire === 5) {
       const n = wire === 1 ? 8 : 4
       if (pos + n > end) throw new OnnxFormatError('the file ends in the middle of a value (truncated?)')
       pos += n
+      yield { no, wire, int: 0, start: 0, end: 0, at, next: pos }
     } else if (wire === 2) {
       const len = varint()
       if (pos + len > end) throw new OnnxFormatError(`a field needs ${len} bytes but only ${end - pos} remain (truncated?)`)
-      yield { no, wire, int: 0, start: pos, end: pos + len }
+      yield { no, wire, int: 0, start: pos, end: pos + len, at, next: pos + len }
       pos += len
     } else throw new OnnxFormatError(`unsupported protobuf wire type ${wire}`)
   }
 }
 
 const utf8 = new TextDecoder()
-const text = (buf: Uint8Array, f: Field): string => utf8.decode(buf.subarray(f.start, f.end))
+export const text = (buf: Uint8Array, f: Field): string => utf8.decode(buf.subarray(f.start, f.end))
 
 function valueInfo(buf: Uint8Array, s: number, e: number): GraphValue {
   const v: GraphValue = { name: '', elemType: 0, shape: [] }

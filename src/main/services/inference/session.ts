@@ -1,12 +1,13 @@
 // One cached onnxruntime-node session per model file, provider and thread count; the provider
 // choice, its fallback to CPU with a reason in plain words, and input checks by name and shape.
-import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { ProviderChoice, ProviderId } from '../../../shared/inference'
 import { processAlive } from '../project/projectLock'
+import { stripActivationQdq } from './qdq'
 import { probeWebGpuAdapter } from './webgpuProbe'
 
 export const PROVIDER_LABEL: Record<ProviderId, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML' }
@@ -54,6 +55,25 @@ function vulkanLoaderPresent(): boolean {
   return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))
 }
 
+/**
+ * On Linux a GPU shows up as a device node: /dev/dri/renderD* (Mesa drivers; NVIDIA with nvidia-drm),
+ * /dev/nvidia0… (NVIDIA's driver, also inside containers) or /dev/dxg (WSL2). Without one, the only
+ * Vulkan adapter Dawn can find is a software rasterizer (lavapipe, SwiftShader), on which WebGPU runs
+ * the isnet models hundreds of times slower than the CPU provider. AVS_WEBGPU_SOFTWARE=1 allows it
+ * anyway (tests and parity checks of the GPU path on a machine without a GPU).
+ */
+export function gpuDevicePresent(devDir = '/dev'): boolean {
+  if (process.platform !== 'linux' || process.env.AVS_WEBGPU_SOFTWARE === '1') return true
+  const names = (dir: string): string[] => {
+    try {
+      return readdirSync(dir)
+    } catch {
+      return []
+    }
+  }
+  return names(join(devDir, 'dri')).some((n) => n.startsWith('renderD')) || names(devDir).some((n) => /^nvidia\d+$/.test(n) || n === 'dxg')
+}
+
 /** What each provider needs on this machine, before anything is loaded. */
 export function providerStatus(): ProviderStatus[] {
   const supported = new Set(ort.listSupportedBackends().map((b) => b.name))
@@ -61,8 +81,12 @@ export function providerStatus(): ProviderStatus[] {
   const notBuilt = (id: ProviderId): string => `this build of onnxruntime-node has no ${PROVIDER_LABEL[id]} provider on ${process.platform}`
   return [
     status('cpu', true, null),
-    status('webgpu', supported.has('webgpu') && vulkanLoaderPresent(),
-      supported.has('webgpu') ? 'WebGPU needs the Vulkan loader libvulkan.so.1 (e.g. `apt install libvulkan1`) and a GPU driver' : notBuilt('webgpu')),
+    status('webgpu', supported.has('webgpu') && vulkanLoaderPresent() && gpuDevicePresent(),
+      !supported.has('webgpu')
+        ? notBuilt('webgpu')
+        : !vulkanLoaderPresent()
+          ? 'WebGPU needs the Vulkan loader libvulkan.so.1 (e.g. `apt install libvulkan1`) and a GPU driver'
+          : 'WebGPU found no GPU device on this machine (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg); on a software Vulkan driver it would run far slower than the CPU'),
     status('cuda', supported.has('cuda') && cudaInstalled(),
       supported.has('cuda') ? 'the CUDA libraries for onnxruntime-node are not installed (run `npm run gpu:install` with internet access; needs an NVIDIA driver and CUDA 12)' : notBuilt('cuda')),
     status('dml', process.platform === 'win32' && supported.has('dml'), process.platform === 'win32' ? notBuilt('dml') : 'DirectML runs only on Windows'),
@@ -160,7 +184,7 @@ async function create(modelPath: string, id: ProviderId, threads: number): Promi
     sweepStaleOrtDebugLogs()
     process.once('exit', () => removeIfEmpty(ortDebugLogPath()))
   }
-  return ort.InferenceSession.create(modelPath, {
+  const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [id],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
@@ -168,7 +192,12 @@ async function create(modelPath: string, id: ProviderId, threads: number): Promi
     executionMode: 'sequential',
     // Warnings (e.g. node placement notes) would flood a CLI's stderr; errors still surface as exceptions.
     logSeverityLevel: 3
-  })
+  }
+  if (id === 'cpu') return ort.InferenceSession.create(modelPath, options)
+  // GPU providers get the graph without its activation QuantizeLinear/DequantizeLinear pairs (qdq.ts):
+  // those exist for the CPU's integer kernels, and WebGPU would run each QuantizeLinear on the CPU.
+  const stripped = stripActivationQdq(readFileSync(modelPath))
+  return stripped.removed > 0 ? ort.InferenceSession.create(stripped.bytes, options) : ort.InferenceSession.create(modelPath, options)
 }
 
 /** The session for a model and provider choice, created once; falls back to CPU with a reason. */
