@@ -48,28 +48,21 @@ function nodes(buf: Uint8Array): Array<{ op: string; inputs: string[]; outputs: 
   }
   return out
 }
-function initializers(buf: Uint8Array): string[] {
+/** Names of the graph's fields `no` (5: initializers, name in field 8; 13: value_info, name in field 1). */
+function graphNames(buf: Uint8Array, no: 5 | 13): string[] {
+  const nameField = no === 5 ? 8 : 1
   const names: string[] = []
   for (const f of fields(buf, 0, buf.length)) {
     if (f.no !== 7 || f.wire !== 2) continue
     for (const g of fields(buf, f.start, f.end)) {
-      if (g.no !== 5 || g.wire !== 2) continue
-      for (const t of fields(buf, g.start, g.end)) if (t.no === 8 && t.wire === 2) names.push(text(buf, t))
+      if (g.no !== no || g.wire !== 2) continue
+      for (const t of fields(buf, g.start, g.end)) if (t.no === nameField && t.wire === 2) names.push(text(buf, t))
     }
   }
   return names
 }
-function valueInfos(buf: Uint8Array): string[] {
-  const names: string[] = []
-  for (const f of fields(buf, 0, buf.length)) {
-    if (f.no !== 7 || f.wire !== 2) continue
-    for (const g of fields(buf, f.start, f.end)) {
-      if (g.no !== 13 || g.wire !== 2) continue
-      for (const t of fields(buf, g.start, g.end)) if (t.no === 1 && t.wire === 2) names.push(text(buf, t))
-    }
-  }
-  return names
-}
+const initializers = (buf: Uint8Array): string[] => graphNames(buf, 5)
+const valueInfos = (buf: Uint8Array): string[] => graphNames(buf, 13)
 const count = (buf: Uint8Array, op: string): number => nodes(buf).filter((n) => n.op === op).length
 
 test('a float model comes back as it is; in a QDQ model each activation pair becomes one Clip and nothing else changes', () => {

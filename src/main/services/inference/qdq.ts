@@ -7,7 +7,7 @@
 // Clip(x, s·(qmin − zp), s·(qmax − zp)), which keeps the pair's saturation (a quantizer that dropped a
 // ReLU relies on it) and runs on the GPU; the int8 weights keep their DequantizeLinear. The file on
 // disk is not changed.
-import { fields, OnnxFormatError, text, type Field } from './onnxGraph'
+import { fields, readGraphInfo, text, type Field } from './onnxGraph'
 
 export interface QdqStrip {
   /** the rewritten model (the input itself when nothing was replaced) */
@@ -149,20 +149,8 @@ function floatInitializer(name: string, value: number): Uint8Array[] {
 export function stripActivationQdq(buf: Uint8Array): QdqStrip {
   const unchanged = { bytes: buf, removed: 0 }
   const graphs: Field[] = []
-  let opset = 0
-  for (const f of fields(buf, 0, buf.length)) {
-    if (f.no === 7 && f.wire === 2) graphs.push(f)
-    if (f.no === 8 && f.wire === 2) {
-      let domain = ''
-      let version = 0
-      for (const o of fields(buf, f.start, f.end)) {
-        if (o.no === 1 && o.wire === 2) domain = text(buf, o)
-        if (o.no === 2 && o.wire === 0) version = o.int
-      }
-      if (isOnnxDomain(domain)) opset = version
-    }
-  }
-  if (graphs.length === 0) throw new OnnxFormatError('it has no graph')
+  for (const f of fields(buf, 0, buf.length)) if (f.no === 7 && f.wire === 2) graphs.push(f)
+  const opset = readGraphInfo(buf).opset ?? 0 // throws on a file without a graph
   // Clip takes its bounds as inputs from opset 11; a second graph field is not a model we know.
   if (graphs.length > 1 || opset < 11) return unchanged
   const graph = graphs[0]
