@@ -8,6 +8,7 @@
 // not, in words), median ms per clip, max |Δ| against CPU (pass ≤ 1e-3), and which nodes ORT
 // placed on the CPU instead (from its verbose log, run in a child process).
 // With no GPU provider it prints "no GPU provider available: …" and exits 0.
+// `parity.mjs <model.onnx> --placement <provider>` prints only the node placement, as JSON.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -30,8 +31,13 @@ if (opt('placement-child')) {
   process.exit(0)
 }
 if (!model || !existsSync(model)) {
-  console.error('usage: node bench/gpu/parity.mjs <model.onnx> [--inputs DIR] [--threads N] [--runs N] [--json out.json]')
+  console.error('usage: node bench/gpu/parity.mjs <model.onnx> [--inputs DIR] [--threads N] [--runs N] [--json out.json] | <model.onnx> --placement <provider>')
   process.exit(2)
+}
+if (opt('placement')) {
+  // Only where ORT places the nodes on one provider, as JSON (no run; test/integration/webgpuSoftware.test.ts).
+  console.log(JSON.stringify(placement(opt('placement'))))
+  process.exit(0)
 }
 const threads = Number(opt('threads', String(Math.min(availableParallelism(), 8))))
 const runs = Number(opt('runs', '10'))
@@ -59,23 +65,28 @@ function plain(id, err) {
   return msg.split('\n')[0].slice(0, 200)
 }
 
+/**
+ * Where ORT placed the model's nodes on provider `id`: allOn (one provider took all), onCpu / onDevice
+ * (node counts), cpuOps (the op types left on the CPU) and cpuOpCounts (how many of each).
+ */
 function placement(id) {
-  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, model, '--placement-child', id], { encoding: 'utf8', env: process.env })
+  // The verbose log of an int8 isnet model is over 1 MB, spawnSync's default buffer.
+  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, model, '--placement-child', id], { encoding: 'utf8', env: process.env, maxBuffer: 256 << 20 })
   const log = `${r.stdout}\n${r.stderr}`
   const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(log)
-  if (all) return { allOn: all[1], onCpu: 0, cpuOps: [] }
+  if (all) return { allOn: all[1], onCpu: all[1] === 'CPUExecutionProvider' ? Number(all[2]) : 0, onDevice: all[1] === 'CPUExecutionProvider' ? 0 : Number(all[2]), cpuOps: [], cpuOpCounts: {} }
   // Mixed placement: a header per provider, then one verbose line per node ("…Ep]   OpType (name)").
   const lines = log.split('\n')
   const at = lines.findIndex((l) => /Node\(s\) placed on \[CPUExecutionProvider\]/.test(l))
-  const ops = []
+  const cpuOpCounts = {}
   for (let i = at + 1; at >= 0 && i < lines.length && !/placed on/.test(lines[i]); i++) {
     const m = /\]\s{3,}(\S+)/.exec(lines[i])
     if (!m) break
-    ops.push(m[1])
+    cpuOpCounts[m[1]] = (cpuOpCounts[m[1]] ?? 0) + 1
   }
   const cpu = at >= 0 ? /Number of nodes: (\d+)/.exec(lines[at]) : null
-  const cpuOps = [...new Set(ops)]
-  return { allOn: null, onCpu: cpu ? Number(cpu[1]) : null, cpuOps }
+  const device = /Node\(s\) placed on \[(?!CPUExecutionProvider)\w+\]\. Number of nodes: (\d+)/.exec(log)
+  return { allOn: null, onCpu: cpu ? Number(cpu[1]) : null, onDevice: device ? Number(device[1]) : null, cpuOps: Object.keys(cpuOpCounts), cpuOpCounts }
 }
 
 async function measure(id, feeds) {

@@ -72,26 +72,25 @@ test('an int8 QDQ model loads on WebGPU through the app and gives the float grap
   expect(int8Err, 'the CPU ran the int8 graph (activation rounding)').toBeGreaterThan(1e-3)
 })
 
-/** ORT's node placement for a model on WebGPU (its verbose log, from bench/gpu/parity.mjs in a child). */
-function placement(model: string): { onCpu: number; cpuOps: string[]; onGpu: number } {
-  const r = spawnSync(process.execPath, [join(REPO, 'bench/gpu/parity.mjs'), model, '--placement-child', 'webgpu'], { encoding: 'utf8', env: process.env, cwd: REPO, maxBuffer: 256 << 20 })
-  const log = `${r.stdout}\n${r.stderr}`
-  const count = (ep: string): number => Number(new RegExp(`placed on \\[${ep}\\]\\. Number of nodes: (\\d+)`).exec(log)?.[1] ?? 0)
-  const lines = log.split('\n')
-  const at = lines.findIndex((l) => /Node\(s\) placed on \[CPUExecutionProvider\]/.test(l))
-  const cpuOps: string[] = []
-  for (let i = at + 1; at >= 0 && i < lines.length; i++) {
-    const m = /AnEp\]\s{3,}(\S+) \(/.exec(lines[i])
-    if (!m) break
-    cpuOps.push(m[1])
-  }
-  expect(count('WebGpuExecutionProvider'), `no placement in the log (exit ${r.status}): ${log.slice(-400)}`).toBeGreaterThan(0)
-  return { onCpu: count('CPUExecutionProvider'), cpuOps, onGpu: count('WebGpuExecutionProvider') }
+interface Placement {
+  onCpu: number
+  onDevice: number
+  cpuOps: string[]
+  cpuOpCounts: Record<string, number>
+}
+
+/** ORT's node placement for a model on WebGPU (bench/gpu/parity.mjs --placement: its verbose log, in a child). */
+function placement(model: string): Placement {
+  const r = spawnSync(process.execPath, [join(REPO, 'bench/gpu/parity.mjs'), model, '--placement', 'webgpu'], { encoding: 'utf8', env: process.env, cwd: REPO })
+  expect(r.status, r.stderr.slice(-400)).toBe(0)
+  const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as Placement
+  expect(p.onDevice, `no WebGPU placement in the log: ${r.stdout.slice(-400)}`).toBeGreaterThan(0)
+  return p
 }
 
 test('the shipped isnet models run on WebGPU with only one small node on the CPU; as stored, every QuantizeLinear would run there', () => {
   const stored = placement(join(REPO, 'models/ccformer-isnet-s4.onnx'))
-  expect(stored.cpuOps.filter((op) => op === 'QuantizeLinear').length, 'the int8 graph as stored').toBeGreaterThan(100)
+  expect(stored.cpuOpCounts.QuantizeLinear, 'the int8 graph as stored').toBeGreaterThan(100)
 
   for (const name of ['ccformer-isnet-s4', 'ccformer-isnet-s4-1024']) {
     const stripped = stripActivationQdq(readFileSync(join(REPO, 'models', `${name}.onnx`)))
@@ -103,6 +102,6 @@ test('the shipped isnet models run on WebGPU with only one small node on the CPU
     // One Transpose of a bool mask in the head's output rule (WebGPU has no bool Transpose): 5×192² bytes.
     expect(p.onCpu, `${name}: ${p.cpuOps.join(', ')}`).toBeLessThanOrEqual(1)
     expect(p.cpuOps.every((op) => op === 'Transpose'), `${name}: ${p.cpuOps.join(', ')}`).toBe(true)
-    expect(p.onGpu).toBeGreaterThan(2000)
+    expect(p.onDevice).toBeGreaterThan(2000)
   }
 })

@@ -32,19 +32,26 @@ export interface Field {
 }
 
 /** Iterates the fields of one protobuf message in buf[start, end). */
+/** The varint at buf[pos] (before `end`) and where the next value starts. Throws OnnxFormatError. */
+export function readVarint(buf: Uint8Array, pos: number, end: number): { value: number; next: number } {
+  let result = 0
+  let mul = 1
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new OnnxFormatError('the file ends in the middle of a value (truncated?)')
+    const b = buf[pos++]
+    result += (b & 0x7f) * mul
+    if ((b & 0x80) === 0) return { value: result, next: pos }
+    mul *= 128
+  }
+  throw new OnnxFormatError('malformed varint')
+}
+
 export function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
   let pos = start
   const varint = (): number => {
-    let result = 0
-    let mul = 1
-    for (let i = 0; i < 10; i++) {
-      if (pos >= end) throw new OnnxFormatError('the file ends in the middle of a value (truncated?)')
-      const b = buf[pos++]
-      result += (b & 0x7f) * mul
-      if ((b & 0x80) === 0) return result
-      mul *= 128
-    }
-    throw new OnnxFormatError('malformed varint')
+    const v = readVarint(buf, pos, end)
+    pos = v.next
+    return v.value
   }
   while (pos < end) {
     const at = pos
@@ -71,6 +78,9 @@ export function* fields(buf: Uint8Array, start: number, end: number): Generator<
 
 const utf8 = new TextDecoder()
 export const text = (buf: Uint8Array, f: Field): string => utf8.decode(buf.subarray(f.start, f.end))
+
+/** The default ONNX operator set's domain, by either of its names. */
+export const isOnnxDomain = (domain: string): boolean => domain === '' || domain === 'ai.onnx'
 
 function valueInfo(buf: Uint8Array, s: number, e: number): GraphValue {
   const v: GraphValue = { name: '', elemType: 0, shape: [] }
@@ -112,7 +122,7 @@ export function readGraphInfo(buf: Uint8Array): GraphInfo {
         if (o.no === 1 && o.wire === 2) domain = text(buf, o)
         if (o.no === 2 && o.wire === 0) version = o.int
       }
-      if (domain === '' || domain === 'ai.onnx') opset = version
+      if (isOnnxDomain(domain)) opset = version
     }
   }
   if (!irVersion || !graph) throw new OnnxFormatError(irVersion ? 'it has no graph' : 'it has no ONNX header (ir_version)')

@@ -7,7 +7,7 @@
 // Clip(x, s·(qmin − zp), s·(qmax − zp)), which keeps the pair's saturation (a quantizer that dropped a
 // ReLU relies on it) and runs on the GPU; the int8 weights keep their DequantizeLinear. The file on
 // disk is not changed.
-import { fields, readGraphInfo, text, type Field } from './onnxGraph'
+import { fields, isOnnxDomain, readGraphInfo, readVarint, text, type Field } from './onnxGraph'
 
 export interface QdqStrip {
   /** the rewritten model (the input itself when nothing was replaced) */
@@ -58,8 +58,6 @@ const lenField = (no: number, body: Uint8Array[]): Uint8Array[] => {
 }
 const str = (no: number, s: string): Uint8Array[] => lenField(no, [utf8.encode(s)])
 
-const isOnnxDomain = (d: string): boolean => d === '' || d === 'ai.onnx'
-
 function readNode(buf: Uint8Array, f: Field): NodeInfo {
   const n: NodeInfo = { field: f, inputs: [], outputs: [], opType: '', domain: '', subgraph: false }
   for (const x of fields(buf, f.start, f.end)) {
@@ -78,6 +76,8 @@ function readNode(buf: Uint8Array, f: Field): NodeInfo {
 
 // TensorProto.DataType → the integer range of a quantized type
 const Q_RANGE: Record<number, [number, number]> = { 2: [0, 255], 3: [-128, 127], 4: [0, 65535], 5: [-32768, 32767] }
+/** A Q/DQ node without a zero point: uint8, 0 (ONNX's default). */
+const NO_ZERO_POINT: Scalar = { type: 2, value: 0 }
 
 /** A one-element float32 or 8/16-bit integer initializer's value; null for anything else. */
 function readScalar(buf: Uint8Array, f: Field): Scalar | null {
@@ -118,18 +118,13 @@ function readScalar(buf: Uint8Array, f: Field): Scalar | null {
   return null
 }
 
+/** The values of a packed repeated varint field. */
 function packedVarints(buf: Uint8Array, f: Field): number[] {
   const out: number[] = []
-  let v = 0
-  let mul = 1
-  for (let p = f.start; p < f.end; p++) {
-    v += (buf[p] & 0x7f) * mul
-    if (buf[p] & 0x80) mul *= 128
-    else {
-      out.push(v)
-      v = 0
-      mul = 1
-    }
+  for (let p = f.start; p < f.end; ) {
+    const v = readVarint(buf, p, f.end)
+    out.push(v.value)
+    p = v.next
   }
   return out
 }
@@ -206,14 +201,13 @@ export function stripActivationQdq(buf: Uint8Array): QdqStrip {
     const src = q.inputs[0]
     if (!src || initializers.has(src) || graphOutputs.has(q.outputs[0])) continue
     const s = scalar(q.inputs[1])
-    // No zero point: uint8, 0 (ONNX's default).
-    const z = q.inputs[2] ? scalar(q.inputs[2]) : { type: 2, value: 0 }
+    const z = q.inputs[2] ? scalar(q.inputs[2]) : NO_ZERO_POINT
     if (!s || s.type !== 1 || !(s.value > 0) || !z || !(z.type in Q_RANGE)) continue
     const users = consumers.get(q.outputs[0]) ?? []
     const same = (d: NodeInfo): boolean => {
       if (d.inputs[1] === q.inputs[1] && (d.inputs[2] ?? '') === (q.inputs[2] ?? '')) return true
       const ds = scalar(d.inputs[1])
-      const dz = d.inputs[2] ? scalar(d.inputs[2]) : { type: 2, value: 0 }
+      const dz = d.inputs[2] ? scalar(d.inputs[2]) : NO_ZERO_POINT
       return ds !== null && dz !== null && ds.value === s.value && dz.type === z.type && dz.value === z.value
     }
     const ok = users.length > 0 && users.every((d) => d.opType === 'DequantizeLinear' && isOnnxDomain(d.domain) && d.inputs[0] === q.outputs[0] && d.outputs.length === 1 && !!d.outputs[0] && same(d))
@@ -272,13 +266,5 @@ export function stripActivationQdq(buf: Uint8Array): QdqStrip {
     if (f.no === 7 && f.wire === 2) pushLenField(parts, 7, graphBody)
     else parts.push(buf.subarray(f.at, f.next))
   }
-  let total = 0
-  for (const p of parts) total += p.length
-  const out = new Uint8Array(total)
-  let pos = 0
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.length
-  }
-  return { bytes: out, removed }
+  return { bytes: Buffer.concat(parts), removed }
 }

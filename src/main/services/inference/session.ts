@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { ProviderChoice, ProviderId } from '../../../shared/inference'
 import { processAlive } from '../project/projectLock'
-import { stripActivationQdq } from './qdq'
+import { stripActivationQdq, type QdqStrip } from './qdq'
 import { probeWebGpuAdapter } from './webgpuProbe'
 
 export const PROVIDER_LABEL: Record<ProviderId, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML' }
@@ -94,14 +94,16 @@ export function providerStatus(): ProviderStatus[] {
   const supported = new Set(ort.listSupportedBackends().map((b) => b.name))
   const status = (id: ProviderId, available: boolean, reason: string | null): ProviderStatus => ({ id, label: PROVIDER_LABEL[id], available, reason: available ? null : reason })
   const notBuilt = (id: ProviderId): string => `this build of onnxruntime-node has no ${PROVIDER_LABEL[id]} provider on ${process.platform}`
+  const webgpuMissing = !supported.has('webgpu')
+    ? notBuilt('webgpu')
+    : !vulkanLoaderPresent()
+      ? 'WebGPU needs the Vulkan loader libvulkan.so.1 (e.g. `apt install libvulkan1`) and a GPU driver'
+      : !gpuDevicePresent()
+        ? 'WebGPU found no GPU device on this machine (/dev/dri/renderD…, /dev/nvidia0…, /dev/dxg) that this user may open; on a software Vulkan driver it would run far slower than the CPU (AVS_WEBGPU_SOFTWARE=1 allows it)'
+        : null
   return [
     status('cpu', true, null),
-    status('webgpu', supported.has('webgpu') && vulkanLoaderPresent() && gpuDevicePresent(),
-      !supported.has('webgpu')
-        ? notBuilt('webgpu')
-        : !vulkanLoaderPresent()
-          ? 'WebGPU needs the Vulkan loader libvulkan.so.1 (e.g. `apt install libvulkan1`) and a GPU driver'
-          : 'WebGPU found no GPU device on this machine (/dev/dri/renderD…, /dev/nvidia0…, /dev/dxg) that this user may open; on a software Vulkan driver it would run far slower than the CPU (AVS_WEBGPU_SOFTWARE=1 allows it)'),
+    status('webgpu', webgpuMissing === null, webgpuMissing),
     status('cuda', supported.has('cuda') && cudaInstalled(),
       supported.has('cuda') ? 'the CUDA libraries for onnxruntime-node are not installed (run `npm run gpu:install` with internet access; needs an NVIDIA driver and CUDA 12)' : notBuilt('cuda')),
     status('dml', process.platform === 'win32' && supported.has('dml'), process.platform === 'win32' ? notBuilt('dml') : 'DirectML runs only on Windows'),
@@ -212,14 +214,13 @@ async function create(modelPath: string, id: ProviderId, threads: number): Promi
   // WebGPU gets the graph with its activation QuantizeLinear/DequantizeLinear pairs as Clips (qdq.ts):
   // the pairs exist for the CPU's integer kernels, and WebGPU would run each QuantizeLinear on the CPU.
   // Should the rewrite fail, the file as it is still runs there, only slower.
-  let bytes: Uint8Array | null = null
+  let stripped: QdqStrip = { bytes: new Uint8Array(0), removed: 0 }
   try {
-    const stripped = stripActivationQdq(readFileSync(modelPath))
-    if (stripped.removed > 0) bytes = stripped.bytes
+    stripped = stripActivationQdq(readFileSync(modelPath))
   } catch {
-    bytes = null
+    // a file the rewrite cannot read: onnxruntime says what is wrong with it, or runs it as it is
   }
-  return bytes ? ort.InferenceSession.create(bytes, options) : ort.InferenceSession.create(modelPath, options)
+  return stripped.removed > 0 ? ort.InferenceSession.create(stripped.bytes, options) : ort.InferenceSession.create(modelPath, options)
 }
 
 /** The session for a model and provider choice, created once; falls back to CPU with a reason. */
