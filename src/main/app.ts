@@ -19,7 +19,8 @@ import { projectStats } from './services/project/projectStats'
 import { clipThumbMasks } from './services/project/clipThumbnails'
 import { ModelRegistry, shippedModelsDir, toModelInfo } from './services/inference/models'
 import { readInferenceSettings, writeInferenceSettings } from './services/inference/inferenceSettings'
-import { providerStatusChecked } from './services/inference/session'
+import { defaultThreads, providerStatusChecked } from './services/inference/session'
+import { SpeedProbe } from './services/inference/speedProbe'
 import { SegmentService } from './services/jobs/SegmentService'
 import packageJson from '../../package.json'
 
@@ -72,9 +73,12 @@ export function createApp(opts: AppOptions) {
   // --- Auto-segmentation (inference helper) ---
   const home = opts.homeDir ?? defaultHome()
   const models = new ModelRegistry({ shipped: shippedModelsDir(), user: join(home, 'models') })
+  // One clip of a model timed once per computer, for the cards that are the default only where that is fast enough.
+  const speed = new SpeedProbe(join(home, 'speed.json'))
   const segments = new SegmentService({
     projects,
     models,
+    speed,
     ffmpeg: async () => (await tools()).ffmpeg,
     settings: () => readInferenceSettings(home),
     emit: (job) => {
@@ -217,7 +221,19 @@ export function createApp(opts: AppOptions) {
     // --- end AVSBench ---
 
     // --- Auto-segmentation (inference helper) ---
-    'model.list': async () => (await models.list()).map(toModelInfo),
+    'model.list': async () => {
+      const s = await readInferenceSettings(home)
+      return Promise.all(
+        (await models.list()).map(async (m) => {
+          const timed = m.defaultMaxClipSeconds !== null ? await speed.cached(m, s.provider, s.threads ?? defaultThreads()) : null
+          return { ...toModelInfo(m), clipSeconds: timed && { seconds: timed.seconds, provider: timed.provider } }
+        })
+      )
+    },
+    'model.default': async ({ provider }) => {
+      const d = await segments.defaultModel(projects.require(), provider)
+      return { modelId: d.model.id, reason: d.reason }
+    },
     'model.add': async ({ onnxPath }) => toModelInfo(await models.add(onnxPath)),
     'model.providers': () => providerStatusChecked(),
     'model.settings': () => readInferenceSettings(home),
@@ -251,7 +267,7 @@ export function createApp(opts: AppOptions) {
     }
   }
 
-  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments, swept }
+  return { handlers, dispatch, events, projects, imports, tools, avsbench, models, segments, speed, swept }
 }
 
 export type App = ReturnType<typeof createApp>

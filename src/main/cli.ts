@@ -374,8 +374,17 @@ async function cmdSegment(app: App, p: Parsed): Promise<number> {
     if (!target) throw new ApiError('unknown_job', resume === 'last' ? 'no interrupted or cancelled job to resume in this project' : `no job ${resume} in this project`)
     jobId = ((await app.dispatch('job.resume', { jobId: target.id })) as { jobId: string }).jobId
   } else {
+    let modelId = str(p, 'model')
+    if (modelId === undefined) {
+      // The default model for this project and computer; the first time, a model that is the default
+      // only where it runs fast enough is timed on one clip (a few seconds), and the line says so.
+      app.speed.onMeasure = (m, choice) => process.stderr.write(`avs segment: timing ${m.id} on one clip (${choice === 'auto' ? 'provider auto' : PROVIDER_LABEL[choice]}), once for this computer, to choose the default model…\n`)
+      const d = (await app.dispatch('model.default', { provider: provider?.data })) as { modelId: string; reason: string | null }
+      if (d.reason) process.stderr.write(`avs segment: model ${d.modelId}: ${d.reason}\n`)
+      modelId = d.modelId
+    }
     jobId = ((await app.dispatch('segment.start', {
-      clipIds, modelId: str(p, 'model'), provider: provider?.data, replaceEdits: p.flags.has('replace-edits')
+      clipIds, modelId, provider: provider?.data, replaceEdits: p.flags.has('replace-edits')
     })) as { jobId: string }).jobId
   }
   process.once('SIGINT', () => app.segments.cancel(jobId))
@@ -400,7 +409,8 @@ async function cmdModels(app: App, p: Parsed): Promise<number> {
   if (!models.length) process.stdout.write('No models found.\n')
   for (const m of models) {
     const what = m.valid ? `${m.task}, ${m.clipFrames} frames, ${m.inputSize?.join('×')}` : `refused: ${m.reason}`
-    process.stdout.write(`${m.valid ? ' ' : '!'} ${m.id} (${m.origin}${m.isDefault ? ', default' : ''})  ${what}\n`)
+    const fast = m.defaultMaxClipSeconds !== null ? `, default where a clip runs in under ${m.defaultMaxClipSeconds} s${m.clipSeconds ? `: ${m.clipSeconds.seconds.toFixed(2)} s here on ${PROVIDER_LABEL[m.clipSeconds.provider]}` : ', not timed here yet'}` : ''
+    process.stdout.write(`${m.valid ? ' ' : '!'} ${m.id} (${m.origin}${m.isDefault ? (fast || ', default') : ''})  ${what}\n`)
     if (m.summary) process.stdout.write(`    ${m.summary}\n`)
     const source = modelSourceText(m)
     process.stdout.write(`    licence: ${modelLicenseText(m)}${source ? `; ${source}` : ''}\n`)

@@ -33,7 +33,7 @@ import {
   PredictionImportRequest,
   ProjectEvalResult
 } from './avsbench'
-import { InferenceSettings, JobInfo, ModelInfo, ProviderInfo, SegmentRequest } from './inference'
+import { InferenceSettings, JobInfo, ModelInfo, ProviderChoice, ProviderInfo, SegmentRequest } from './inference'
 
 /** One channel of the API: its input and output schemas. Types come from z.infer. */
 export interface Channel<I extends z.ZodType, O extends z.ZodType> {
@@ -139,6 +139,12 @@ export const api = {
   'model.providers': channel(Empty, z.array(ProviderInfo)),
   'model.settings': channel(Empty, InferenceSettings),
   'model.setSettings': channel(InferenceSettings.partial(), InferenceSettings),
+  /**
+   * The model a job on the open project gets when it names none, and why: the settings' model, else
+   * the first default that fits the project and this computer (a model that is the default only where
+   * a clip runs fast enough is timed once here, which takes a few seconds the first time).
+   */
+  'model.default': channel(z.object({ provider: ProviderChoice.optional() }).strict(), z.object({ modelId: z.string(), reason: z.string().nullable() })),
   /** Queues a segmentation job; progress arrives as 'job.progress' events. */
   'segment.start': channel(SegmentRequest, z.object({ jobId: z.string() })),
   'job.list': channel(Empty, z.array(JobInfo)),

@@ -38,6 +38,10 @@ export const ModelInfo = z.object({
   source: z.record(z.string(), z.unknown()).nullable(),
   /** The card marks it the default model: listed first, taken when no model is chosen. */
   isDefault: z.boolean(),
+  /** With `isDefault`: the default only where one clip runs in under this many seconds (card `default_max_clip_seconds`); null: always. */
+  defaultMaxClipSeconds: z.number().nullable(),
+  /** One clip's inference time measured on this computer with the current provider and threads settings, where it was (only models with `defaultMaxClipSeconds` are timed). */
+  clipSeconds: z.object({ seconds: z.number(), provider: ProviderId }).nullable(),
   sizeBytes: z.number().int()
 })
 export type ModelInfo = z.infer<typeof ModelInfo>

@@ -230,6 +230,11 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     // Choosing CPU is saved at once.
     await page.getByTestId('provider-cpu').check()
     await expect(page.getByTestId('provider-cpu')).toBeChecked()
+    // Two shipped defaults: the 1024² one where a clip runs in under 2.6 s here (not timed yet), else the 768² one.
+    const sharp = dialog.locator('[data-testid="model-row"][data-model-id="ccformer-isnet-s4-1024"]')
+    await expect(sharp.getByTestId('model-card-default-fast')).toHaveText('default where fast')
+    await expect(sharp.getByTestId('model-clip-seconds')).toContainText('not timed on this computer yet (the default where one clip runs in under 2.6 s)')
+    await expect(dialog.locator('[data-testid="model-row"][data-model-id="ccformer-isnet-s4"]').getByTestId('model-card-default')).toHaveText('default')
 
     await page.getByTestId('model-add-path').fill(join(root, 'nowhere', 'model.onnx'))
     await page.getByTestId('model-add').click()
@@ -246,10 +251,23 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     await page.screenshot({ path: join(shots, 'e2e-segment-1-models.png') })
     await page.keyboard.press('Escape')
     await expect(dialog).toHaveCount(0)
-    // New projects default to the shipped real-footage model (its card is marked default); this
-    // spec scores the SynthAVS-trained tiny model, so it makes that the default model here.
-    const listed = (await api(page, 'model.list', {})).body as Array<{ id: string; valid: boolean }>
-    if (listed.some((m) => m.id === 'ccformer-isnet-s4' && m.valid)) expect(listed.find((m) => m.valid)?.id).toBe('ccformer-isnet-s4')
+    // New projects default to a shipped real-footage model, the one for this computer: the first time the
+    // dialog needs the default, the 1024² model is timed on one clip (on the CPU chosen above), and the
+    // dialog says which model it took and why.
+    await page.getByTestId('segment-all').click()
+    const reason = page.getByTestId('segment-default-reason')
+    await expect(reason).toContainText(/ccformer-isnet-s4-1024 runs a clip in \d+\.\d+ s on CPU here, (under|over) the 2\.60 s it needs to be the default/, { timeout: 90_000 })
+    const under = /, under the/.test((await reason.textContent()) ?? '')
+    await expect(page.getByTestId('segment-model')).toHaveValue(under ? 'ccformer-isnet-s4-1024' : 'ccformer-isnet-s4')
+    await page.screenshot({ path: join(shots, 'e2e-segment-1b-default-for-this-computer.png') })
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('segment-dialog')).toHaveCount(0)
+    // The Models dialog now shows the time it was chosen by.
+    await page.getByTestId('models-open').click()
+    await expect(sharp.getByTestId('model-clip-seconds')).toContainText(new RegExp(`one clip here: \\d+\\.\\d+ s on CPU \\(${under ? 'the default here' : 'over 2.6 s: not the default here'}\\)`))
+    await page.keyboard.press('Escape')
+    await expect(dialog).toHaveCount(0)
+    // This spec scores the SynthAVS-trained tiny model, so it makes that the default model here.
     expect((await api(page, 'model.setSettings', { modelId: MODEL })).status).toBe(200)
     await page.reload() // the UI reads the new default model
     await expect(page.getByTestId('clip-list')).toBeVisible()

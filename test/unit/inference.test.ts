@@ -187,6 +187,10 @@ describe('model card', () => {
     expect(() => parseCard(JSON.stringify({ ...goodCard(), format: 'other/1' }), 'x.json')).toThrow(/"format"/)
     expect(() => parseCard(JSON.stringify({ ...goodCard(), input_size: [64] }), 'x.json')).toThrow(/"input_size"/)
     expect(() => parseCard(JSON.stringify({ ...goodCard(), sha256: 'nope' }), 'x.json')).toThrow(/"sha256" must be 64 lowercase hex/)
+    // The default only where a clip runs fast enough: a positive number of seconds.
+    expect(parseCard(JSON.stringify({ ...goodCard(), default: true, default_max_clip_seconds: 2.6 }), 'x.json').default_max_clip_seconds).toBe(2.6)
+    expect(() => parseCard(JSON.stringify({ ...goodCard(), default: true, default_max_clip_seconds: 0 }), 'x.json')).toThrow(/"default_max_clip_seconds"/)
+    expect(() => parseCard(JSON.stringify({ ...goodCard(), default: true, default_max_clip_seconds: '2.6' }), 'x.json')).toThrow(/"default_max_clip_seconds"/)
     expect(() => parseCard('{"format": ', 'x.json')).toThrow(/x.json is not valid JSON/)
     expect(() => parseCard(JSON.stringify({ ...goodCard(), task: 'semantic', classes: null }), 'x.json')).toThrow(/semantic model needs "classes"/)
   })

@@ -38,6 +38,12 @@ export const ModelCard = z.looseObject({
   summary: z.unknown().optional(),
   /** Optional: the default model of new projects and of `avs segment` (the first valid default that fits). */
   default: z.boolean().optional(),
+  /**
+   * Optional, with `default`: the model is the default only on a computer where one clip runs in
+   * under this many seconds (timed once, `SpeedProbe`); elsewhere the next default that fits is.
+   * For a sharper, slower model that is worth its time where the machine (a GPU, a fast CPU) allows.
+   */
+  default_max_clip_seconds: z.number().positive().optional(),
   /** Optional: shapes the exporter saw, checked against the graph when present. */
   inputs: z.object({ [INPUT_FRAMES]: Shape, [INPUT_AUDIO]: Shape }).optional(),
   outputs: z.object({ [OUTPUT_LOGITS]: Shape }).optional()

@@ -56,8 +56,10 @@ export class ModelRegistry {
         out.push(await this.check(id, origin, join(dir, `${stem}.onnx`), join(dir, `${stem}${CARD_SUFFIX}`)))
       }
     }
-    // A card marked `default` comes first: new projects and `avs segment` take the first valid model that fits.
-    return out.map((m, i) => ({ m, i })).sort((a, b) => Number(!a.m.card?.default) - Number(!b.m.card?.default) || a.i - b.i).map(({ m }) => m)
+    // Cards marked `default` come first, those that are the default only on a fast enough computer
+    // before the others: `SegmentService.defaultModel` takes the first that fits (and is fast enough here).
+    const rank = (m: ModelEntry): number => (m.isDefault ? (m.defaultMaxClipSeconds !== null ? 0 : 1) : 2)
+    return out.map((m, i) => ({ m, i })).sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i).map(({ m }) => m)
   }
 
   /**
@@ -97,7 +99,7 @@ export class ModelRegistry {
 
   private async check(id: string, origin: 'shipped' | 'user', onnxPath: string, cardPath: string): Promise<ModelEntry> {
     const base: ModelEntry = {
-      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, license: null, licenseNote: null, summary: null, source: null, isDefault: false, sizeBytes: 0, card: null
+      id, origin, onnxPath, valid: false, reason: null, name: null, version: null, task: null, clipFrames: null, inputSize: null, classes: null, metrics: null, license: null, licenseNote: null, summary: null, source: null, isDefault: false, defaultMaxClipSeconds: null, clipSeconds: null, sizeBytes: 0, card: null
     }
     const [os, cs] = await Promise.all([stat(onnxPath).catch(() => null), stat(cardPath).catch(() => null)])
     if (!os) return { ...base, reason: `${id}.onnx is missing beside its card` }
@@ -121,7 +123,8 @@ export class ModelRegistry {
       ...base, card, name: card.name, version: card.version, task: card.task, clipFrames: card.clip_frames, inputSize: [card.input_size[0], card.input_size[1]], classes: card.classes, metrics: card.metrics,
       license: typeof card.license === 'string' ? card.license : null, licenseNote: typeof card.license_note === 'string' ? card.license_note : null,
       summary: typeof card.summary === 'string' ? card.summary : null,
-      source: isRecord(card.source) ? card.source : null, isDefault: card.default === true
+      source: isRecord(card.source) ? card.source : null, isDefault: card.default === true,
+      defaultMaxClipSeconds: card.default === true && card.default_max_clip_seconds !== undefined ? card.default_max_clip_seconds : null
     }
     const file = `${base.id}.onnx`
     let graph

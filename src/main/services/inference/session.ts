@@ -223,32 +223,38 @@ async function create(modelPath: string, id: ProviderId, threads: number): Promi
   return stripped.removed > 0 ? ort.InferenceSession.create(stripped.bytes, options) : ort.InferenceSession.create(modelPath, options)
 }
 
+/**
+ * A new session for a model and provider choice, not cached (the caller releases it): the providers
+ * of the choice in order, falling back to the CPU with the reasons the others could not be used.
+ */
+export async function openSession(modelPath: string, choice: ProviderChoice, threads = defaultThreads()): Promise<LoadedSession> {
+  const { tries, skipped } = providerPlan(choice)
+  const reasons = [...skipped]
+  for (const id of tries) {
+    const problem = id === 'webgpu' ? await webGpuProblem() : null
+    if (problem) {
+      reasons.push(problem)
+      continue
+    }
+    try {
+      const session = await create(modelPath, id, threads)
+      const fallbackReason = reasons.length ? `${reasons.join('; ')}; running on ${PROVIDER_LABEL[id]} instead.` : null
+      return { session, modelPath, provider: id, fallbackReason, threads }
+    } catch (err) {
+      if (id === 'cpu') throw new SessionError(`Cannot load the model ${modelPath}: ${(err as Error).message.split('\n')[0]}`)
+      reasons.push(plainReason(id, err))
+    }
+  }
+  throw new SessionError(`No execution provider could load ${modelPath}`)
+}
+
 /** The session for a model and provider choice, created once; falls back to CPU with a reason. */
 export function loadSession(modelPath: string, choice: ProviderChoice, threads = defaultThreads(), version = ''): Promise<LoadedSession> {
   // `version` (the card's sha256) keys the cache too, so a model replaced at the same path is reloaded.
   const key = `${modelPath}\0${version}\0${choice}\0${threads}`
   let p = cache.get(key)
   if (!p) {
-    p = (async () => {
-      const { tries, skipped } = providerPlan(choice)
-      const reasons = [...skipped]
-      for (const id of tries) {
-        const problem = id === 'webgpu' ? await webGpuProblem() : null
-        if (problem) {
-          reasons.push(problem)
-          continue
-        }
-        try {
-          const session = await create(modelPath, id, threads)
-          const fallbackReason = reasons.length ? `${reasons.join('; ')}; running on ${PROVIDER_LABEL[id]} instead.` : null
-          return { session, modelPath, provider: id, fallbackReason, threads }
-        } catch (err) {
-          if (id === 'cpu') throw new SessionError(`Cannot load the model ${modelPath}: ${(err as Error).message.split('\n')[0]}`)
-          reasons.push(plainReason(id, err))
-        }
-      }
-      throw new SessionError(`No execution provider could load ${modelPath}`)
-    })()
+    p = openSession(modelPath, choice, threads)
     cache.set(key, p)
     p.catch(() => cache.delete(key))
   }

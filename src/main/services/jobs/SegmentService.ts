@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
-import type { InferenceSettings, JobInfo, SegmentRequest } from '../../../shared/inference'
+import type { InferenceSettings, JobInfo, ProviderChoice, SegmentRequest } from '../../../shared/inference'
 import type { ClipInput, ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
 import { clipLengthMismatch, taskMismatch } from '../inference/modelCard'
 import type { ModelEntry, ModelRegistry } from '../inference/models'
+import { PROVIDER_LABEL, defaultThreads } from '../inference/session'
+import type { SpeedProbe } from '../inference/speedProbe'
 import { padModeOf } from '../inference/preprocess'
 import { projectWriteError, type OpenProject, type ProjectService } from '../project/ProjectService'
 import { MASK_ENCODING } from '../project/maskCodec'
@@ -21,7 +23,17 @@ export interface SegmentServiceDeps {
   emit: (job: JobInfo) => void
   /** Where clips run; a worker thread unless a test or bench passes another. */
   runner?: ClipRunner
+  /** Times a model once on this computer, for cards that are the default only where a clip runs fast enough; without it such cards are passed over. */
+  speed?: SpeedProbe
 }
+
+/** The model a job gets when it names none, and why that one (null: the settings name it, or no model was passed over). */
+export interface DefaultChoice {
+  model: ModelEntry
+  reason: string | null
+}
+
+const secs = (s: number): string => `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`
 
 interface LiveJob {
   id: string
@@ -91,24 +103,76 @@ export class SegmentService {
     return jobs
   }
 
-  /** The model a request names, else the settings' default, else the first valid one that fits the project. */
-  async resolveModel(modelId: string | undefined, project: OpenProject): Promise<ModelEntry> {
+  /** The model a request names, else the settings' default, else `defaultModel`'s choice for the project and this computer. */
+  async resolveModel(modelId: string | undefined, project: OpenProject, provider?: ProviderChoice): Promise<ModelEntry> {
     const all = await this.deps.models.list()
     const task = project.store.task
     const frames = Number(project.store.getMeta('clip_seconds') ?? (task === 'avss' ? 10 : 5))
     const id = modelId ?? (await this.deps.settings()).modelId
-    let model: ModelEntry | undefined
+    let model: ModelEntry
     if (id) {
-      model = all.find((m) => m.id === id)
-      if (!model) throw new ApiError('unknown_model', `No model "${id}"; available: ${all.filter((m) => m.valid).map((m) => m.id).join(', ') || 'none'}`)
+      const named = all.find((m) => m.id === id)
+      if (!named) throw new ApiError('unknown_model', `No model "${id}"; available: ${all.filter((m) => m.valid).map((m) => m.id).join(', ') || 'none'}`)
+      model = named
     } else {
-      model = all.find((m) => m.valid && m.card && !clipLengthMismatch(m.card, frames, task) && !taskMismatch(m.card, task))
-      if (!model) throw new ApiError('no_model', `No usable ${task === 'avss' ? 'semantic' : 'binary'} ${frames}-frame model; add a .onnx + .model.json pair to ${this.deps.models.userDir}`)
+      model = (await this.choose(all, project, provider)).model
     }
     if (!model.valid || !model.card) throw new ApiError('invalid_model', `Model "${model.id}" cannot be used: ${model.reason}`)
     const bad = clipLengthMismatch(model.card, frames, task) ?? taskMismatch(model.card, task)
     if (bad) throw new ApiError('model_mismatch', bad)
     return model
+  }
+
+  /**
+   * The model a job on this project gets when neither it nor the settings name one: the first valid
+   * model that fits the project (cards marked `default` first), except that a card that is the
+   * default only where a clip runs in under `default_max_clip_seconds` is taken only where it does:
+   * it is timed once on this computer with the provider and threads a job would use (`SpeedProbe`).
+   */
+  async defaultModel(project: OpenProject, provider?: ProviderChoice): Promise<DefaultChoice> {
+    const settings = await this.deps.settings()
+    let note: string | null = null
+    if (settings.modelId) {
+      try {
+        return { model: await this.resolveModel(settings.modelId, project), reason: null }
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err
+        note = `your default model cannot be used here (${err.message})`
+      }
+    }
+    const d = await this.choose(await this.deps.models.list(), project, provider)
+    return note ? { model: d.model, reason: [note, d.reason].filter(Boolean).join('; ') } : d
+  }
+
+  private async choose(all: ModelEntry[], project: OpenProject, provider?: ProviderChoice): Promise<DefaultChoice> {
+    const task = project.store.task
+    const frames = Number(project.store.getMeta('clip_seconds') ?? (task === 'avss' ? 10 : 5))
+    const settings = await this.deps.settings()
+    const choice = provider ?? settings.provider
+    const threads = settings.threads ?? defaultThreads()
+    const passed: string[] = []
+    let slow: ModelEntry | null = null
+    for (const m of all) {
+      if (!m.valid || !m.card || clipLengthMismatch(m.card, frames, task) || taskMismatch(m.card, task)) continue
+      const limit = m.defaultMaxClipSeconds
+      if (limit === null) return { model: m, reason: passed.length ? passed.join('; ') : null }
+      if (!this.deps.speed) {
+        passed.push(`${m.id} not timed on this computer`)
+        continue
+      }
+      try {
+        const s = await this.deps.speed.measure(m, choice, threads)
+        const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here`
+        if (s.seconds <= limit) return { model: m, reason: `${timed}, under the ${secs(limit)} it needs to be the default` }
+        passed.push(`${timed}, over the ${secs(limit)} it needs to be the default`)
+        slow ??= m
+      } catch (err) {
+        passed.push(`${m.id} could not be timed: ${(err as Error).message.split('\n')[0]}`)
+      }
+    }
+    // Nothing else fits: a model too slow to be the default here still beats none.
+    if (slow) return { model: slow, reason: `${passed.join('; ')}; no other model fits this project` }
+    throw new ApiError('no_model', `No usable ${task === 'avss' ? 'semantic' : 'binary'} ${frames}-frame model${passed.length ? ` (${passed.join('; ')})` : ''}; add a .onnx + .model.json pair to ${this.deps.models.userDir}`)
   }
 
   /** One running segmentation job per project: a second request is refused and names the running one. */
@@ -123,13 +187,13 @@ export class SegmentService {
   async start(req: SegmentRequest): Promise<{ jobId: string }> {
     const project = this.deps.projects.require()
     this.refuseIfRunning(project)
-    const model = await this.resolveModel(req.modelId, project)
+    const settings = await this.deps.settings()
+    const model = await this.resolveModel(req.modelId, project, req.provider ?? settings.provider)
     const all = project.store.listClips().map((c) => c.id)
     const clipIds = req.clipIds ? [...new Set(req.clipIds)] : all
     const unknown = clipIds.filter((id) => !all.includes(id))
     if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project`)
     if (clipIds.length === 0) throw new ApiError('no_clips', 'The project has no clips to segment; import a video first')
-    const settings = await this.deps.settings()
     const params: SegmentParams = {
       clipIds, modelId: model.id, requestedProvider: req.provider ?? settings.provider, replaceEdits: req.replaceEdits ?? false,
       provider: null, fallbackReason: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0

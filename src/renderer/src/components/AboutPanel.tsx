@@ -124,7 +124,7 @@ function ModelLicences() {
         return (
           <div key={m.id} data-testid="about-model" data-model-id={m.id}>
             <strong>{m.valid ? modelLabel(m) : m.id}</strong>
-            {m.isDefault && <span className="muted"> · default</span>}
+            {m.isDefault && <span className="muted"> · default{m.defaultMaxClipSeconds !== null ? ` where a clip runs in under ${m.defaultMaxClipSeconds} s` : ''}</span>}
             {!m.valid && <span className="muted"> · not usable</span>}
             <span className="muted"> · licence: </span>
             <span data-testid="about-model-license">{modelLicenseText(m)}</span>

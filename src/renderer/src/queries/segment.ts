@@ -11,6 +11,8 @@ export const segmentKeys = {
   models: () => ['models', 'list'] as const,
   providers: () => ['models', 'providers'] as const,
   settings: () => ['models', 'settings'] as const,
+  /** The model a job gets when none is chosen: it depends on the project and the settings (provider, threads, default model). */
+  defaultModel: (dir: string, s: InferenceSettings | undefined) => ['models', 'default', dir, s?.provider, s?.modelId, s?.threads] as const,
   jobs: (dir: string) => ['projectData', dir, 'jobs'] as const,
   revisions: (dir: string, frameId: number) => ['projectData', dir, 'revisions', frameId] as const
 }
@@ -21,6 +23,21 @@ export const RESUMABLE_JOB = new Set<JobInfo['status']>(['interrupted', 'cancell
 export const useModels = () => useQuery({ queryKey: segmentKeys.models(), queryFn: () => call('model.list', {}) })
 export const useProviders = () => useQuery({ queryKey: segmentKeys.providers(), queryFn: () => call('model.providers', {}), staleTime: 60_000 })
 export const useInferenceSettings = () => useQuery({ queryKey: segmentKeys.settings(), queryFn: () => call('model.settings', {}) })
+/** The settings' model, else the default for the open project and this computer (timed once per computer: a few seconds the first time). */
+export const useDefaultModel = (dir: string, settings: InferenceSettings | undefined) => {
+  const qc = useQueryClient()
+  return useQuery({
+    queryKey: segmentKeys.defaultModel(dir, settings),
+    queryFn: async () => {
+      const d = await call('model.default', {})
+      // Choosing may have timed a model: the models list shows that time.
+      void qc.invalidateQueries({ queryKey: segmentKeys.models() })
+      return d
+    },
+    enabled: settings !== undefined,
+    staleTime: 60_000
+  })
+}
 export const useJobs = (dir: string) => useQuery({ queryKey: segmentKeys.jobs(dir), queryFn: () => call('job.list', {}) })
 
 /** Mask revisions of a frame (no pixel data): which model made its model mask, with what confidence. */

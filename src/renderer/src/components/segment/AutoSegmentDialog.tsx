@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react'
 import type { ProjectSummary } from '../../../../shared/domain'
 import type { ModelInfo } from '../../../../shared/inference'
 import { plural } from '../../format'
-import { useInferenceSettings, useModels, useStartSegment } from '../../queries/segment'
+import { useDefaultModel, useInferenceSettings, useModels, useStartSegment } from '../../queries/segment'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
 import { PROVIDER_LABEL, modelLabel, modelMismatch } from './labels'
@@ -36,8 +36,11 @@ export function AutoSegmentDialog({
   const start = useStartSegment(project.dir)
   const [chosen, setChosen] = useState<string | null>(null)
   const [replaceEdits, setReplaceEdits] = useState(false)
+  const auto = useDefaultModel(project.dir, settings.data)
   const list = models.data ?? []
-  const modelId = chosen ?? defaultModel(list, settings.data?.modelId ?? null, project)?.id ?? ''
+  // The app's choice for this project and computer; should asking fail, the settings' model or the first that fits.
+  const fallback = auto.isError ? defaultModel(list, settings.data?.modelId ?? null, project)?.id : undefined
+  const modelId = chosen ?? auto.data?.modelId ?? fallback ?? ''
   const count = clipIds?.length ?? project.clipCount
   const summary = list.find((m) => m.id === modelId)?.summary ?? null
 
@@ -69,6 +72,17 @@ export function AutoSegmentDialog({
               )
             })}
           </select>
+        )}
+        {chosen === null && auto.isPending && settings.data && (
+          <p className="muted" data-testid="segment-default-pending">
+            Choosing the model for this computer (the first time, one clip of the sharper model is timed: a few seconds)…
+          </p>
+        )}
+        <ErrorNote error={auto.error} testId="segment-default-error" />
+        {chosen === null && auto.data?.reason && (
+          <p className="hint" data-testid="segment-default-reason">
+            Why this model: {auto.data.reason}.
+          </p>
         )}
         {summary && (
           <p className="hint" data-testid="segment-model-summary">

@@ -127,7 +127,7 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                   <input type="radio" name="default-model" checked={current?.modelId === null} disabled={!current} onChange={() => save.mutate({ modelId: null })} data-testid="model-default-auto" />
                 </td>
                 <td colSpan={4} className="muted">
-                  the first usable model that fits the project
+                  the first usable model that fits the project (a model marked “default where fast” only where one clip runs in time on this computer)
                 </td>
               </tr>
               {models.data.map((m) => {
@@ -139,12 +139,29 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                     </td>
                     <td>
                       <strong>{m.valid ? modelLabel(m) : m.id}</strong>
-                      {m.isDefault && (
+                      {m.isDefault && m.defaultMaxClipSeconds === null && (
                         <>
                           {' '}
                           <span className="badge" title="Its card marks it the default: the first model tried when none is chosen" data-testid="model-card-default">
                             default
                           </span>
+                        </>
+                      )}
+                      {m.isDefault && m.defaultMaxClipSeconds !== null && (
+                        <>
+                          {' '}
+                          <span
+                            className="badge"
+                            title={`Its card makes it the default where one clip runs in under ${m.defaultMaxClipSeconds} s; it is timed once on this computer when a job first needs the default`}
+                            data-testid="model-card-default-fast"
+                          >
+                            default where fast
+                          </span>
+                          <div className="muted" data-testid="model-clip-seconds">
+                            {m.clipSeconds
+                              ? `one clip here: ${m.clipSeconds.seconds.toFixed(2)} s on ${PROVIDER_LABEL[m.clipSeconds.provider]} (${m.clipSeconds.seconds <= m.defaultMaxClipSeconds ? 'the default here' : `over ${m.defaultMaxClipSeconds} s: not the default here`})`
+                              : `not timed on this computer yet (the default where one clip runs in under ${m.defaultMaxClipSeconds} s)`}
+                          </div>
                         </>
                       )}
                       <div className="muted">

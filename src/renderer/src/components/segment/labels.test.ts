@@ -9,7 +9,7 @@ const project = (task: ProjectSummary['task'], clipSeconds: number): ProjectSumm
 })
 const model = (id: string, patch: Partial<ModelInfo> = {}): ModelInfo => ({
   id, origin: 'shipped', onnxPath: `/m/${id}.onnx`, valid: true, reason: null, name: id, version: '1', task: 'binary', clipFrames: 5,
-  inputSize: [96, 96], classes: null, metrics: null, license: null, licenseNote: null, summary: null, source: null, isDefault: false, sizeBytes: 1, ...patch
+  inputSize: [96, 96], classes: null, metrics: null, license: null, licenseNote: null, summary: null, source: null, isDefault: false, defaultMaxClipSeconds: null, clipSeconds: null, sizeBytes: 1, ...patch
 })
 
 describe('segment labels', () => {

@@ -1,0 +1,182 @@
+// The default model chosen per computer: a card may be the default only where one clip runs in under
+// `default_max_clip_seconds` (the sharper, slower model on a fast computer), timed once by SpeedProbe
+// with onnxruntime-node and kept in <home>/speed.json. Real parts: tiny ONNX models under
+// onnxruntime-node, the app's registry, SQLite projects, the built `avs` CLI.
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createApp, type App } from '../../src/main/app'
+import type { ModelEntry } from '../../src/main/services/inference/models'
+import { openSession, releaseSessions } from '../../src/main/services/inference/session'
+import { machineKey, SpeedProbe } from '../../src/main/services/inference/speedProbe'
+import type { ModelInfo } from '../../src/shared/inference'
+import { makeVideo } from '../fixtures/media'
+import { makeTinyModel, type TinyModel } from '../fixtures/onnx/tinyModel'
+
+const repo = resolve(__dirname, '..', '..')
+const root = mkdtempSync(join(tmpdir(), 'avs-default-choice-'))
+let tiny: TinyModel
+let video = ''
+const apps: App[] = []
+const modelsDirBefore = process.env.AVS_MODELS_DIR
+
+beforeAll(async () => {
+  tiny = await makeTinyModel(join(root, 'tiny'))
+  video = await makeVideo(root, 'clip.mp4', { duration: 5.2, width: 96, height: 64, tone: 440 })
+}, 120_000)
+
+afterAll(async () => {
+  for (const a of apps) await a.segments.close()
+  await releaseSessions()
+  if (modelsDirBefore === undefined) delete process.env.AVS_MODELS_DIR
+  else process.env.AVS_MODELS_DIR = modelsDirBefore
+  rmSync(root, { recursive: true, force: true })
+})
+
+/** A models folder of copies of the tiny model, each with its card's `default` fields as given. */
+function modelsDir(name: string, models: Record<string, { default?: boolean; max?: number }>): string {
+  const dir = join(root, name)
+  mkdirSync(dir, { recursive: true })
+  for (const [stem, opts] of Object.entries(models)) {
+    copyFileSync(tiny.onnx, join(dir, `${stem}.onnx`))
+    const card = JSON.parse(readFileSync(tiny.card, 'utf8')) as Record<string, unknown>
+    card.name = stem
+    if (opts.default !== undefined) card.default = opts.default
+    else delete card.default
+    if (opts.max !== undefined) card.default_max_clip_seconds = opts.max
+    writeFileSync(join(dir, `${stem}.model.json`), JSON.stringify(card))
+  }
+  return dir
+}
+
+/** An app on `dir`'s models with a fresh home and an S4 project of one 5-s clip. */
+async function appWith(dir: string, home = join(root, `home-${apps.length}`)): Promise<App> {
+  process.env.AVS_MODELS_DIR = dir
+  const app = createApp({ mode: 'cli', homeDir: home })
+  apps.push(app)
+  await app.dispatch('project.create', { dir: join(root, `project-${apps.length}`), task: 's4' })
+  await app.imports.wait(((await app.dispatch('media.import', { paths: [video] })) as { jobId: string }).jobId)
+  return app
+}
+
+test('SpeedProbe times one clip once per model, provider, threads and machine, and keeps it in a file', async () => {
+  const file = join(root, 'probe', 'speed.json')
+  let opened = 0
+  const counting: typeof openSession = (...args) => {
+    opened++
+    return openSession(...args)
+  }
+  const probe = new SpeedProbe(file, counting)
+  const model = { id: 'tiny', onnxPath: tiny.onnx, card: JSON.parse(readFileSync(tiny.card, 'utf8')) } as ModelEntry
+  expect(await probe.cached(model, 'cpu', 1)).toBeNull()
+  // Two callers at once share one measurement.
+  const [a, b] = await Promise.all([probe.measure(model, 'cpu', 1), probe.measure(model, 'cpu', 1)])
+  expect(opened).toBe(1)
+  expect(b).toEqual(a)
+  expect(a.provider).toBe('cpu')
+  expect(a.threads).toBe(1)
+  expect(a.seconds).toBeGreaterThan(0)
+  expect(a.seconds).toBeLessThan(60)
+  // Stored: a new probe on the same file answers without opening the model.
+  const again = new SpeedProbe(file, counting)
+  expect(await again.measure(model, 'cpu', 1)).toEqual(a)
+  expect(await again.cached(model, 'cpu', 1)).toEqual(a)
+  expect(opened).toBe(1)
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> }
+  const key = Object.keys(stored.entries)[0]
+  expect(key).toContain(model.card!.sha256)
+  expect(key).toContain(machineKey())
+  // Other threads, another machine, another model file: measured again.
+  await again.measure(model, 'cpu', 2)
+  expect(opened).toBe(2)
+  await new SpeedProbe(file, counting, () => 'another computer').measure(model, 'cpu', 1)
+  expect(opened).toBe(3)
+  await again.measure({ ...model, card: { ...model.card!, sha256: 'f'.repeat(64) } }, 'cpu', 1)
+  expect(opened).toBe(4)
+  expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toHaveLength(4)
+  // A damaged file is measured over and rewritten whole.
+  writeFileSync(file, '{"version": 1, "entries": {"x": ')
+  expect(await again.cached(model, 'cpu', 1)).toBeNull()
+  await again.measure(model, 'cpu', 1)
+  expect(opened).toBe(5)
+  expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toHaveLength(1)
+  // A file that cannot be written (its folder is a file) still gives the measurement.
+  writeFileSync(join(root, 'not-a-dir'), '')
+  const s = await new SpeedProbe(join(root, 'not-a-dir', 'speed.json'), counting).measure(model, 'cpu', 1)
+  expect(s.seconds).toBeGreaterThan(0)
+  // A model onnxruntime cannot load: the error says which file.
+  writeFileSync(join(root, 'garbage.onnx'), 'not a model')
+  await expect(new SpeedProbe(join(root, 'g.json')).measure({ ...model, onnxPath: join(root, 'garbage.onnx') }, 'cpu', 1)).rejects.toThrow(/garbage\.onnx/)
+}, 120_000)
+
+test('a card that is the default only where fast is the default where its clip time is under the limit, and listed first', async () => {
+  const app = await appWith(modelsDir('fast-enough', { plain: { default: true }, sharp: { default: true, max: 1000 }, other: {} }))
+  const list = (await app.dispatch('model.list', {})) as ModelInfo[]
+  expect(list.map((m) => m.id)).toEqual(['sharp', 'plain', 'other'])
+  expect(list[0]).toMatchObject({ isDefault: true, defaultMaxClipSeconds: 1000, clipSeconds: null })
+  expect(list[1]).toMatchObject({ isDefault: true, defaultMaxClipSeconds: null, clipSeconds: null })
+  // Timed with the settings' provider and threads, as a job would run it.
+  await app.dispatch('model.setSettings', { provider: 'cpu', threads: 1 })
+  const d = (await app.dispatch('model.default', {})) as { modelId: string; reason: string }
+  expect(d.modelId).toBe('sharp')
+  expect(d.reason).toMatch(/^sharp runs a clip in \d+\.\d+ s on CPU here, under the 1000\.0 s it needs to be the default$/)
+  // The measurement shows in the list, and a job that names no model gets the same model.
+  const timed = ((await app.dispatch('model.list', {})) as ModelInfo[])[0]
+  expect(timed.clipSeconds?.provider).toBe('cpu')
+  expect(timed.clipSeconds?.seconds).toBeGreaterThan(0)
+  const job = await app.segments.wait(((await app.dispatch('segment.start', {})) as { jobId: string }).jobId)
+  expect(job).toMatchObject({ status: 'done', model: 'sharp', provider: 'cpu' })
+}, 120_000)
+
+test('where the clip takes longer than the limit, the next default is taken and the reason gives the time', async () => {
+  const app = await appWith(modelsDir('too-slow', { plain: { default: true }, sharp: { default: true, max: 1e-9 } }))
+  const d = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
+  expect(d.modelId).toBe('plain')
+  expect(d.reason).toMatch(/^sharp runs a clip in \d+\.\d+ s on CPU here, over the 0\.00 s it needs to be the default$/)
+  const job = await app.segments.wait(((await app.dispatch('segment.start', { provider: 'cpu' })) as { jobId: string }).jobId)
+  expect(job).toMatchObject({ status: 'done', model: 'plain' })
+  // The settings' model wins and needs no reason; one that does not fit the project is passed over, with why.
+  await app.dispatch('model.setSettings', { modelId: 'sharp' })
+  expect(await app.dispatch('model.default', {})).toEqual({ modelId: 'sharp', reason: null })
+  await app.dispatch('model.setSettings', { modelId: 'gone' })
+  const passed = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
+  expect(passed.modelId).toBe('plain')
+  expect(passed.reason).toMatch(/^your default model cannot be used here \(No model "gone"; .*\); sharp runs a clip in/)
+}, 120_000)
+
+test('a slow default-where-fast model is still used where no other model fits the project', async () => {
+  const app = await appWith(modelsDir('only-slow', { sharp: { default: true, max: 1e-9 } }))
+  // Timed with the settings' provider and threads, as a job would run it.
+  await app.dispatch('model.setSettings', { provider: 'cpu', threads: 1 })
+  const d = (await app.dispatch('model.default', {})) as { modelId: string; reason: string }
+  expect(d.modelId).toBe('sharp')
+  expect(d.reason).toMatch(/over the 0\.00 s it needs to be the default; no other model fits this project$/)
+}, 120_000)
+
+test('avs segment says it times the model the first time only, and which model it took and why', async () => {
+  const cli = join(repo, 'bin', 'avs.cjs')
+  expect(existsSync(join(repo, 'out', 'main', 'cli.js')), 'the CLI is built (npm run build)').toBe(true)
+  const dir = modelsDir('cli', { plain: { default: true }, sharp: { default: true, max: 1000 } })
+  const home = join(root, 'cli-home')
+  const project = join(root, 'cli-project')
+  const avs = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, AVS_MODELS_DIR: dir, AVS_HOME: home }, encoding: 'utf8' })
+  expect(avs('new', project, '--task', 's4').status).toBe(0)
+  expect(avs('import', project, video).status).toBe(0)
+  const before = avs('models')
+  expect(before.stdout).toContain('sharp (shipped, default where a clip runs in under 1000 s, not timed here yet)')
+  const first = avs('segment', project, '--provider', 'cpu')
+  expect(first.status, first.stderr).toBe(0)
+  expect(first.stderr).toContain('avs segment: timing sharp on one clip (CPU), once for this computer, to choose the default model…')
+  expect(first.stderr).toMatch(/avs segment: model sharp: sharp runs a clip in \d+\.\d+ s on CPU here, under the 1000\.0 s/)
+  expect(first.stdout).toContain('1/1 clip(s) segmented with sharp · CPU')
+  const second = avs('segment', project, '--provider', 'cpu', '--replace-edits')
+  expect(second.status, second.stderr).toBe(0)
+  expect(second.stderr).not.toContain('timing sharp')
+  expect(second.stderr).toContain('avs segment: model sharp: sharp runs a clip in')
+  // `avs models` shows the time measured with the settings' provider (auto here: not timed with it yet).
+  expect(avs('models').stdout).toContain('sharp (shipped, default where a clip runs in under 1000 s, not timed here yet)')
+  writeFileSync(join(home, 'inference.json'), JSON.stringify({ provider: 'cpu' }))
+  expect(avs('models').stdout).toMatch(/sharp \(shipped, default where a clip runs in under 1000 s: \d+\.\d+ s here on CPU\)/)
+}, 180_000)
