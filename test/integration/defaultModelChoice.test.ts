@@ -155,6 +155,17 @@ test('a slow default-where-fast model is still used where no other model fits th
   expect(d.reason).toMatch(/over the 0\.00 s it needs to be the default; no other model fits this project$/)
 }, 120_000)
 
+test('while a segmentation job runs nothing is timed: the next default is taken and the reason says why', async () => {
+  const app = await appWith(modelsDir('busy', { plain: { default: true }, sharp: { default: true, max: 1000 } }))
+  const long = await makeVideo(root, 'long.mp4', { duration: 60, width: 96, height: 64, tone: 330 })
+  await app.imports.wait(((await app.dispatch('media.import', { paths: [long] })) as { jobId: string }).jobId)
+  const { jobId } = (await app.dispatch('segment.start', { modelId: 'plain', provider: 'cpu' })) as { jobId: string }
+  const during = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
+  expect(during).toEqual({ modelId: 'plain', reason: 'sharp not timed on this computer yet (it is timed when no segmentation job is running)' })
+  expect((await app.segments.wait(jobId)).status).toBe('done')
+  expect(((await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string }).modelId).toBe('sharp')
+}, 120_000)
+
 test('avs segment says it times the model the first time only, and which model it took and why', async () => {
   const cli = join(repo, 'bin', 'avs.cjs')
   expect(existsSync(join(repo, 'out', 'main', 'cli.js')), 'the CLI is built (npm run build)').toBe(true)

@@ -161,6 +161,12 @@ export class SegmentService {
         continue
       }
       try {
+        // Timed only on an idle app: a clip timed beside a running job would be slow, and the time is kept.
+        const busy = [...this.live.values()].some((j) => !j.cancelled)
+        if (busy && !(await this.deps.speed.cached(m, choice, threads))) {
+          passed.push(`${m.id} not timed on this computer yet (it is timed when no segmentation job is running)`)
+          continue
+        }
         const s = await this.deps.speed.measure(m, choice, threads)
         const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here`
         if (s.seconds <= limit) return { model: m, reason: `${timed}, under the ${secs(limit)} it needs to be the default` }
