@@ -97,6 +97,29 @@ describe('import of real videos', () => {
     expect(Math.max(...wav.samples.subarray(20000, 24000))).toBeGreaterThan(2000)
   })
 
+  // The bundled (static) ffprobe crashed with SIGSEGV on every MPEG-TS file until GCONV_PATH was set
+  // for it (ffmpegTools.avoidStaticGconvCrash): camcorders (AVCHD .mts/.m2ts) and broadcast recordings.
+  test('MPEG-TS (.ts) and Blu-ray/AVCHD-style .m2ts import with their source frames and exact PCM length', async () => {
+    const ts = await makeVideo(media, 'broadcast.ts', { duration: 6, rate: '25', indexed: true })
+    const { app, dir } = await newProject()
+    const results = await importAll(app, [ts, ts.replace(/\.ts$/, '.m2ts')].map((p, i) => {
+      if (i === 1) writeFileSync(p, readFileSync(ts)) // same stream, the camcorder's extension
+      return p
+    }))
+    for (const r of results) expect(r.error, r.path).toBeNull()
+    const store = app.projects.require().store
+    const clips = store.listClips()
+    expect(clips).toHaveLength(2)
+    for (const c of clips) {
+      const detail = store.getClip(c.id)!
+      expect(detail.frames).toHaveLength(5)
+      for (const f of detail.frames) expect(Math.abs((await frameNumberOf(join(dir, 'media', f.image))) - f.sourceFrame)).toBeLessThanOrEqual(1)
+      const wav = decodeWavPcm16(readFileSync(join(dir, 'media', c.audio)))
+      expect(wav.samples.length).toBe(80000)
+      expect(Math.max(...wav.samples.subarray(20000, 24000))).toBeGreaterThan(2000)
+    }
+  })
+
   test('AVSS projects cut 10 s clips with 10 frames', async () => {
     const video = await makeVideo(media, 'ten.mp4', { duration: 21, rate: '25' })
     const { app } = await newProject('avss')

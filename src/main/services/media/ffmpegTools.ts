@@ -26,8 +26,24 @@ function bundled(name: 'ffmpeg' | 'ffprobe'): string | null {
   return existsSync(p) ? p : null
 }
 
+/**
+ * Where glibc's gconv cache is absent from the environment's view, a static ffprobe survives MPEG-TS.
+ *
+ * The bundled ffprobe (a static build) crashed (SIGSEGV, a jump to a null address) on every MPEG-TS
+ * file (.ts, .m2ts, .mts from AVCHD camcorders), before reading a packet: its mpegts demuxer converts
+ * the DVB service names with iconv, and a static glibc that maps the host's `gconv-modules.cache`
+ * breaks. With `GCONV_PATH` set, glibc reads the module list instead of that cache, and the static
+ * build works. Child processes inherit it; a dynamically linked program still finds its system
+ * modules (GCONV_PATH only adds directories searched first; this one does not exist). A GCONV_PATH
+ * the user set is kept.
+ */
+export function avoidStaticGconvCrash(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): void {
+  if (platform === 'linux' && env.GCONV_PATH === undefined) env.GCONV_PATH = '/nonexistent/avs-annotator-no-gconv-cache'
+}
+
 /** Resolution order: a setting, then FFMPEG_PATH/FFPROBE_PATH, then the bundled binary, then PATH. */
 export function resolveTool(name: 'ffmpeg' | 'ffprobe', overrides: ToolOverrides = {}): ResolvedTool {
+  avoidStaticGconvCrash()
   const setting = name === 'ffmpeg' ? overrides.ffmpegPath : overrides.ffprobePath
   if (setting) return { path: setting, source: 'setting' }
   const env = process.env[name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH']
