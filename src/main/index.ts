@@ -50,7 +50,7 @@ function bindIpc(): void {
   ipcMain.handle('dialog.openVideos', async () => {
     const r = await dialog.showOpenDialog({
       properties: ['openFile', 'multiSelections'],
-      filters: [{ name: 'Videos', extensions: ['mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v', 'mpg', 'mpeg', 'ts', 'flv', 'wmv'] }, { name: 'All files', extensions: ['*'] }]
+      filters: [{ name: 'Videos', extensions: ['mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v', 'mpg', 'mpeg', 'ts', 'm2ts', 'mts', 'flv', 'wmv', '3gp'] }, { name: 'All files', extensions: ['*'] }]
     })
     return r.canceled ? [] : r.filePaths
   })

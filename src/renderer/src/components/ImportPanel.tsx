@@ -131,7 +131,7 @@ export function ImportPanel({ project, job }: { project: ProjectSummary; job: Im
           <input
             ref={fileInput}
             type="file"
-            accept="video/*,.mkv,.mov,.avi,.ts,.flv,.wmv,.mpg,.mpeg,.m4v,.webm"
+            accept="video/*,.mkv,.mov,.avi,.ts,.m2ts,.mts,.flv,.wmv,.mpg,.mpeg,.m4v,.webm,.3gp"
             multiple
             hidden
             onChange={(e) => {
