@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { copyFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import { ApiError } from '../../../shared/api'
@@ -59,14 +59,20 @@ function truncationNote(name: string, duration: number, at: number, kept: Planne
   return `${name} ${stops}: ${kept.length} of its ${planned} clips were whole and kept (${span}); the rest cannot be decoded`
 }
 
-/** A clip name safe as a file name in every export format: ASCII letters, digits, '-' and '_'. */
+/**
+ * A clip name safe as a file name in every export format: ASCII letters, digits, '-' and '_'.
+ * Accents fold to their letters (é → e); where letters or digits with no ASCII form are dropped
+ * (Chinese, Japanese, Cyrillic, Arabic, … names), a short hash of the original name is appended, so
+ * that "小提琴.mp4" and "大提琴.mp4" do not both become "video" and the same file name always gives
+ * the same clip name.
+ */
 export function safeStem(file: string): string {
-  const stem = basename(file, extname(file))
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9_-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-  return stem || 'video'
+  const original = basename(file, extname(file))
+  const folded = original.normalize('NFKD').replace(/\p{M}/gu, '')
+  const stem = folded.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '')
+  if (!/[^\x00-\x7F]/.test(folded) || !/[\p{L}\p{N}]/u.test(folded.replace(/[\x00-\x7F]/g, ''))) return stem || 'video'
+  const tag = createHash('sha256').update(original.normalize('NFC')).digest('hex').slice(0, 8)
+  return `${stem || 'video'}-${tag}`
 }
 
 /**
