@@ -20,7 +20,7 @@ import { clipThumbMasks } from './services/project/clipThumbnails'
 import { ModelRegistry, shippedModelsDir, toModelInfo } from './services/inference/models'
 import { readInferenceSettings, writeInferenceSettings } from './services/inference/inferenceSettings'
 import { defaultThreads, providerStatusChecked } from './services/inference/session'
-import { SpeedProbe } from './services/inference/speedProbe'
+import { SpeedProbe, type ClipTiming } from './services/inference/speedProbe'
 import { SegmentService } from './services/jobs/SegmentService'
 import packageJson from '../../package.json'
 
@@ -74,11 +74,13 @@ export function createApp(opts: AppOptions) {
   const home = opts.homeDir ?? defaultHome()
   const models = new ModelRegistry({ shipped: shippedModelsDir(), user: join(home, 'models') })
   // One clip of a model timed once per computer, for the cards that are the default only where that is fast enough.
-  const speed = new SpeedProbe(join(home, 'speed.json'))
-  const segments = new SegmentService({
+  // The clip is timed in the inference worker: onnxruntime-node runs a session on its caller's thread.
+  const speed: SpeedProbe = new SpeedProbe(join(home, 'speed.json'), (...args): Promise<ClipTiming> => segments.timeClip(...args))
+  const segments: SegmentService = new SegmentService({
     projects,
     models,
     speed,
+    busy: () => (imports.running() ? 'an import is running' : null),
     ffmpeg: async () => (await tools()).ffmpeg,
     settings: () => readInferenceSettings(home),
     emit: (job) => {

@@ -119,18 +119,31 @@ test('the shipped default model for this computer segments the sounding object a
   expect(valid[1].summary, 'the model picker says what it is for').toMatch(/768×768/)
   await project()
   await app.dispatch('model.setSettings', { provider: 'cpu' })
+  // The 1024² model is timed (seconds) in the inference worker: the main thread, which answers the UI, keeps running.
+  let last = performance.now()
+  let longestGap = 0
+  const tick = setInterval(() => {
+    const now = performance.now()
+    longestGap = Math.max(longestGap, now - last)
+    last = now
+  }, 10)
   const choice = (await app.dispatch('model.default', {})) as { modelId: string; reason: string }
+  clearInterval(tick)
   // The list now shows the time it was chosen by.
   const timed = ((await app.dispatch('model.list', {})) as ModelInfo[]).find((m) => m.id === MODEL_1024)!.clipSeconds!
   expect(timed.provider).toBe('cpu')
-  const fast = timed.seconds <= 2.6
+  const fast = timed.seconds < 2.6
+  // On this thread the run alone would have stalled it for the whole clip (4.7 s measured on the 2-core AVX2 CPU).
+  expect(longestGap).toBeLessThan(Math.max(250, (1000 * timed.seconds) / 2))
   expect(choice.modelId).toBe(fast ? MODEL_1024 : MODEL)
-  expect(choice.reason).toContain(`${MODEL_1024} runs a clip in ${timed.seconds.toFixed(2)} s on CPU here, ${fast ? 'under' : 'over'} the 2.60 s`)
+  expect(choice.reason).toContain(`${MODEL_1024} runs a clip in ${timed.seconds.toFixed(2)} s on CPU here, ${fast ? 'under' : 'over'} the 2.6 s`)
   await segmentsTheSoundingObject(null, choice.modelId)
 }, 240_000)
 
 // The other shipped default, named: the one a computer without fast int8 gets, or the one a fast computer did not.
 test('the other shipped default segments the sounding object and not a silent one', async () => {
+  await project()
+  await app.dispatch('model.setSettings', { provider: 'cpu' })
   const choice = (await app.dispatch('model.default', {})) as { modelId: string }
   const other = choice.modelId === MODEL ? MODEL_1024 : MODEL
   await segmentsTheSoundingObject(other, other)

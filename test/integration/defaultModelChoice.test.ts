@@ -3,14 +3,14 @@
 // with onnxruntime-node and kept in <home>/speed.json. Real parts: tiny ONNX models under
 // onnxruntime-node, the app's registry, SQLite projects, the built `avs` CLI.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createApp, type App } from '../../src/main/app'
 import type { ModelEntry } from '../../src/main/services/inference/models'
-import { openSession, releaseSessions } from '../../src/main/services/inference/session'
-import { machineKey, SpeedProbe } from '../../src/main/services/inference/speedProbe'
+import { releaseSessions } from '../../src/main/services/inference/session'
+import { expectedProvider, machineKey, SpeedProbe, timeClip, type ClipTimer } from '../../src/main/services/inference/speedProbe'
 import type { ModelInfo } from '../../src/shared/inference'
 import { makeVideo } from '../fixtures/media'
 import { makeTinyModel, type TinyModel } from '../fixtures/onnx/tinyModel'
@@ -63,52 +63,64 @@ async function appWith(dir: string, home = join(root, `home-${apps.length}`)): P
 
 test('SpeedProbe times one clip once per model, provider, threads and machine, and keeps it in a file', async () => {
   const file = join(root, 'probe', 'speed.json')
-  let opened = 0
-  const counting: typeof openSession = (...args) => {
-    opened++
-    return openSession(...args)
+  let timed = 0
+  const counting: ClipTimer = (...args) => {
+    timed++
+    return timeClip(...args)
   }
   const probe = new SpeedProbe(file, counting)
-  const model = { id: 'tiny', onnxPath: tiny.onnx, card: JSON.parse(readFileSync(tiny.card, 'utf8')) } as ModelEntry
+  const model = { id: 'tiny', onnxPath: tiny.onnx, card: JSON.parse(readFileSync(tiny.card, 'utf8')), defaultMaxClipSeconds: 1000 } as ModelEntry
   expect(await probe.cached(model, 'cpu', 1)).toBeNull()
   // Two callers at once share one measurement.
   const [a, b] = await Promise.all([probe.measure(model, 'cpu', 1), probe.measure(model, 'cpu', 1)])
-  expect(opened).toBe(1)
+  expect(timed).toBe(1)
   expect(b).toEqual(a)
   expect(a.provider).toBe('cpu')
   expect(a.threads).toBe(1)
   expect(a.seconds).toBeGreaterThan(0)
   expect(a.seconds).toBeLessThan(60)
-  // Stored: a new probe on the same file answers without opening the model.
+  // Stored: a new probe on the same file answers without timing.
   const again = new SpeedProbe(file, counting)
   expect(await again.measure(model, 'cpu', 1)).toEqual(a)
   expect(await again.cached(model, 'cpu', 1)).toEqual(a)
-  expect(opened).toBe(1)
+  expect(timed).toBe(1)
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> }
   const key = Object.keys(stored.entries)[0]
   expect(key).toContain(model.card!.sha256)
   expect(key).toContain(machineKey())
-  // Other threads, another machine, another model file: measured again.
-  await again.measure(model, 'cpu', 2)
-  expect(opened).toBe(2)
+  // Keyed by the provider a job would run on, not the setting: without a GPU, Auto is the CPU.
+  if ((await expectedProvider('auto')) === 'cpu') expect(await again.cached(model, 'auto', 1)).toEqual(a)
+  // Other threads, another machine, another model file: measured again, and all kept (stored one at a time).
+  await Promise.all([again.measure(model, 'cpu', 2), again.measure({ ...model, card: { ...model.card!, sha256: 'f'.repeat(64) } }, 'cpu', 1)])
   await new SpeedProbe(file, counting, () => 'another computer').measure(model, 'cpu', 1)
-  expect(opened).toBe(3)
-  await again.measure({ ...model, card: { ...model.card!, sha256: 'f'.repeat(64) } }, 'cpu', 1)
-  expect(opened).toBe(4)
+  expect(timed).toBe(4)
   expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toHaveLength(4)
-  // A damaged file is measured over and rewritten whole.
+  // A time taken on another provider than the one expected now (a GPU that failed then): measured again.
+  const onGpu = new SpeedProbe(file, counting, machineKey, async () => 'webgpu')
+  expect(await onGpu.cached(model, 'auto', 1)).toBeNull()
+  // A damaged file is measured over and rewritten whole (a new process: a probe keeps its answers).
   writeFileSync(file, '{"version": 1, "entries": {"x": ')
-  expect(await again.cached(model, 'cpu', 1)).toBeNull()
-  await again.measure(model, 'cpu', 1)
-  expect(opened).toBe(5)
+  const fresh = new SpeedProbe(file, counting)
+  expect(await fresh.cached(model, 'cpu', 1)).toBeNull()
+  await fresh.measure(model, 'cpu', 1)
+  expect(timed).toBe(5)
   expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toHaveLength(1)
+  expect(readdirSync(join(root, 'probe'))).toEqual(['speed.json']) // no temp file left
   // A file that cannot be written (its folder is a file) still gives the measurement.
   writeFileSync(join(root, 'not-a-dir'), '')
   const s = await new SpeedProbe(join(root, 'not-a-dir', 'speed.json'), counting).measure(model, 'cpu', 1)
   expect(s.seconds).toBeGreaterThan(0)
-  // A model onnxruntime cannot load: the error says which file.
+  // A model onnxruntime cannot load: the error says which file, and the process does not try it again.
   writeFileSync(join(root, 'garbage.onnx'), 'not a model')
-  await expect(new SpeedProbe(join(root, 'g.json')).measure({ ...model, onnxPath: join(root, 'garbage.onnx') }, 'cpu', 1)).rejects.toThrow(/garbage\.onnx/)
+  const broken = new SpeedProbe(join(root, 'g.json'), counting)
+  const garbage = { ...model, onnxPath: join(root, 'garbage.onnx') }
+  await expect(broken.measure(garbage, 'cpu', 1)).rejects.toThrow(/garbage\.onnx/)
+  const before = timed
+  await expect(broken.measure(garbage, 'cpu', 1)).rejects.toThrow(/garbage\.onnx/)
+  expect(timed).toBe(before)
+  // Two runs, the faster kept; one where the first is already far over the limit (1.5 × it).
+  const runs = await timeClip(tiny.onnx, 'cpu', 1, 1000)
+  expect(runs.seconds).toBeGreaterThan(0)
 }, 120_000)
 
 test('a card that is the default only where fast is the default where its clip time is under the limit, and listed first', async () => {
@@ -121,20 +133,26 @@ test('a card that is the default only where fast is the default where its clip t
   await app.dispatch('model.setSettings', { provider: 'cpu', threads: 1 })
   const d = (await app.dispatch('model.default', {})) as { modelId: string; reason: string }
   expect(d.modelId).toBe('sharp')
-  expect(d.reason).toMatch(/^sharp runs a clip in \d+\.\d+ s on CPU here, under the 1000\.0 s it needs to be the default$/)
+  expect(d.reason).toMatch(/^sharp runs a clip in \d+\.\d\d s on CPU here, under the 1000 s it needs to be the default$/)
   // The measurement shows in the list, and a job that names no model gets the same model.
   const timed = ((await app.dispatch('model.list', {})) as ModelInfo[])[0]
   expect(timed.clipSeconds?.provider).toBe('cpu')
   expect(timed.clipSeconds?.seconds).toBeGreaterThan(0)
   const job = await app.segments.wait(((await app.dispatch('segment.start', {})) as { jobId: string }).jobId)
   expect(job).toMatchObject({ status: 'done', model: 'sharp', provider: 'cpu' })
+  // A person who segments with the other default makes it this project's default: one model per dataset.
+  expect((await app.segments.wait(((await app.dispatch('segment.start', { modelId: 'plain', replaceEdits: true })) as { jobId: string }).jobId)).status).toBe('done')
+  expect(await app.dispatch('model.default', {})).toEqual({ modelId: 'plain', reason: "plain made this project's latest model masks (a project keeps one default model; choose another to change it)" })
+  // A model that is not a default (here: the tiny one named explicitly under another id) does not pin.
+  expect((await app.segments.wait(((await app.dispatch('segment.start', { modelId: 'other', replaceEdits: true })) as { jobId: string }).jobId)).status).toBe('done')
+  expect(((await app.dispatch('model.default', {})) as { modelId: string }).modelId).toBe('sharp')
 }, 120_000)
 
 test('where the clip takes longer than the limit, the next default is taken and the reason gives the time', async () => {
   const app = await appWith(modelsDir('too-slow', { plain: { default: true }, sharp: { default: true, max: 1e-9 } }))
   const d = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
   expect(d.modelId).toBe('plain')
-  expect(d.reason).toMatch(/^sharp runs a clip in \d+\.\d+ s on CPU here, over the 0\.00 s it needs to be the default$/)
+  expect(d.reason).toMatch(/^sharp runs a clip in \d+\.\d\d s on CPU here, over the 0 s it needs to be the default$/)
   const job = await app.segments.wait(((await app.dispatch('segment.start', { provider: 'cpu' })) as { jobId: string }).jobId)
   expect(job).toMatchObject({ status: 'done', model: 'plain' })
   // The settings' model wins and needs no reason; one that does not fit the project is passed over, with why.
@@ -143,7 +161,7 @@ test('where the clip takes longer than the limit, the next default is taken and 
   await app.dispatch('model.setSettings', { modelId: 'gone' })
   const passed = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
   expect(passed.modelId).toBe('plain')
-  expect(passed.reason).toMatch(/^your default model cannot be used here \(No model "gone"; .*\); sharp runs a clip in/)
+  expect(passed.reason).toMatch(/^your default model cannot be used here \(No model "gone"; .*\); plain made this project's latest model masks/)
 }, 120_000)
 
 test('a slow default-where-fast model is still used where no other model fits the project', async () => {
@@ -152,7 +170,28 @@ test('a slow default-where-fast model is still used where no other model fits th
   await app.dispatch('model.setSettings', { provider: 'cpu', threads: 1 })
   const d = (await app.dispatch('model.default', {})) as { modelId: string; reason: string }
   expect(d.modelId).toBe('sharp')
-  expect(d.reason).toMatch(/over the 0\.00 s it needs to be the default; no other model fits this project$/)
+  expect(d.reason).toMatch(/over the 0 s it needs to be the default; no other model fits this project$/)
+}, 120_000)
+
+test('a model that cannot be timed is passed over with the reason; one that does not fit the project is never timed', async () => {
+  const dir = modelsDir('untimeable', { plain: { default: true } })
+  const broken = await makeTinyModel(join(root, 'broken'), { brokenOp: true, name: 'broken' })
+  const card = JSON.parse(readFileSync(broken.card, 'utf8')) as Record<string, unknown>
+  copyFileSync(broken.onnx, join(dir, 'broken.onnx'))
+  writeFileSync(join(dir, 'broken.model.json'), JSON.stringify({ ...card, default: true, default_max_clip_seconds: 1000 }))
+  const app = await appWith(dir)
+  expect(((await app.dispatch('model.list', {})) as ModelInfo[]).find((m) => m.id === 'broken')?.valid).toBe(true)
+  const d = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
+  expect(d.modelId).toBe('plain')
+  expect(d.reason).toMatch(/^broken could not be timed: Cannot load the model .*broken\.onnx/)
+  // An AVSS project (10-s clips, semantic): the binary 5-frame models do not fit, nothing is timed.
+  const home = join(root, 'avss-home')
+  process.env.AVS_MODELS_DIR = modelsDir('avss-models', { sharp: { default: true, max: 1000 } })
+  const avss = createApp({ mode: 'cli', homeDir: home })
+  apps.push(avss)
+  await avss.dispatch('project.create', { dir: join(root, 'avss-project'), task: 'avss' })
+  await expect(avss.dispatch('model.default', {})).rejects.toThrow(/No usable semantic 10-frame model/)
+  expect(existsSync(join(home, 'speed.json'))).toBe(false)
 }, 120_000)
 
 test('while a segmentation job runs nothing is timed: the next default is taken and the reason says why', async () => {
@@ -161,8 +200,15 @@ test('while a segmentation job runs nothing is timed: the next default is taken 
   await app.imports.wait(((await app.dispatch('media.import', { paths: [long] })) as { jobId: string }).jobId)
   const { jobId } = (await app.dispatch('segment.start', { modelId: 'plain', provider: 'cpu' })) as { jobId: string }
   const during = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
-  expect(during).toEqual({ modelId: 'plain', reason: 'sharp not timed on this computer yet (it is timed when no segmentation job is running)' })
+  expect(during).toEqual({ modelId: 'plain', reason: 'sharp not timed on this computer yet (a segmentation job is running; it is timed when the app is idle)' })
+  expect(existsSync(join(root, `home-${apps.length - 1}`, 'speed.json')), 'nothing was timed').toBe(false)
   expect((await app.segments.wait(jobId)).status).toBe('done')
+  // The project's masks now come from plain: it stays this project's default, without timing anything.
+  expect(await app.dispatch('model.default', { provider: 'cpu' })).toEqual({
+    modelId: 'plain', reason: "plain made this project's latest model masks (a project keeps one default model; choose another to change it)"
+  })
+  // A new project is timed for, now that the app is idle.
+  await app.dispatch('project.create', { dir: join(root, 'busy-2'), task: 's4' })
   expect(((await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string }).modelId).toBe('sharp')
 }, 120_000)
 
@@ -180,14 +226,13 @@ test('avs segment says it times the model the first time only, and which model i
   const first = avs('segment', project, '--provider', 'cpu')
   expect(first.status, first.stderr).toBe(0)
   expect(first.stderr).toContain('avs segment: timing sharp on one clip (CPU), once for this computer, to choose the default model…')
-  expect(first.stderr).toMatch(/avs segment: model sharp: sharp runs a clip in \d+\.\d+ s on CPU here, under the 1000\.0 s/)
+  expect(first.stderr).toMatch(/avs segment: model sharp: sharp runs a clip in \d+\.\d\d s on CPU here, under the 1000 s/)
   expect(first.stdout).toContain('1/1 clip(s) segmented with sharp · CPU')
   const second = avs('segment', project, '--provider', 'cpu', '--replace-edits')
   expect(second.status, second.stderr).toBe(0)
   expect(second.stderr).not.toContain('timing sharp')
-  expect(second.stderr).toContain('avs segment: model sharp: sharp runs a clip in')
-  // `avs models` shows the time measured with the settings' provider (auto here: not timed with it yet).
-  expect(avs('models').stdout).toContain('sharp (shipped, default where a clip runs in under 1000 s, not timed here yet)')
+  expect(second.stderr).toContain("avs segment: model sharp: sharp made this project's latest model masks")
+  // `avs models` shows the time measured with the settings' provider.
   writeFileSync(join(home, 'inference.json'), JSON.stringify({ provider: 'cpu' }))
   expect(avs('models').stdout).toMatch(/sharp \(shipped, default where a clip runs in under 1000 s: \d+\.\d+ s here on CPU\)/)
 }, 180_000)

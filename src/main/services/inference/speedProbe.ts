@@ -1,18 +1,19 @@
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus } from 'node:os'
 import { dirname } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { z } from 'zod'
 import { ProviderChoice, ProviderId } from '../../../shared/inference'
 import type { ModelEntry } from './models'
-import { defaultThreads, openSession, type LoadedSession } from './session'
+import { defaultThreads, openSession, providerPlan, webGpuProblem } from './session'
 
 /** One clip's inference time of a model on this computer, as `SpeedProbe` measured it. */
 export const ClipSpeed = z.object({
-  /** Seconds for one clip (the model's whole input: every frame and the audio) in one session run. */
+  /** Seconds for one clip (the model's whole input: every frame and the audio) in one session run: the faster of two runs, or the first where that was already far over the limit. */
   seconds: z.number().nonnegative(),
-  /** The provider that ran it (an `auto` or GPU choice may have fallen back to the CPU). */
+  /** The provider that ran it (a GPU choice may have fallen back to the CPU). */
   provider: ProviderId,
   threads: z.number().int().positive(),
   /** Seconds to load the session, for the record. */
@@ -48,29 +49,81 @@ export function machineKey(): string {
   return `${cpu}${flags ? ` [${flags}]` : ''} ×${availableParallelism()} · ${process.platform}-${process.arch} · onnxruntime ${ort.env.versions?.common ?? '?'}`
 }
 
-type Opener = (modelPath: string, choice: ProviderChoice, threads?: number) => Promise<LoadedSession>
+/** The provider a session for this choice would try first on this computer (WebGPU only where Dawn finds an adapter). */
+export async function expectedProvider(choice: ProviderChoice): Promise<ProviderId> {
+  for (const id of providerPlan(choice).tries) {
+    if (id === 'webgpu' && (await webGpuProblem())) continue
+    return id
+  }
+  return 'cpu'
+}
+
+export interface ClipTiming {
+  seconds: number
+  provider: ProviderId
+  loadSeconds: number
+}
+
+/** Times one clip of the model at `modelPath` in a session of its own (released after) on this thread. */
+export type ClipTimer = (modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number) => Promise<ClipTiming>
 
 /**
- * Times one clip of a model on this computer, once: zero-filled inputs of the graph's own shapes
- * (a convolution takes as long on zeros as on pictures) in a session of its own, released after.
- * Measurements are kept in a JSON file (per model checksum, provider choice, threads and machine),
- * so the choice they drive (`SegmentService.defaultModel`) is made once per computer and stays
- * the same from one project and one run to the next. One run, not the mean of several: the first
- * run is the slower one, so a borderline computer keeps the faster model.
+ * One clip of a model, timed: zero-filled inputs of the graph's own shapes (a convolution takes as long
+ * on zeros as on pictures). Run twice and the faster kept, as a job reuses its session (the first run
+ * also sizes onnxruntime's arena, and a GPU's compiles its shaders); the second run is skipped where the
+ * first already took more than `secondRunUnder` seconds. onnxruntime-node runs a session on the calling
+ * thread's event loop: the app calls this in its inference worker (`segmentWorker.ts`), never on the main thread.
+ */
+export async function timeClip(modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number): Promise<ClipTiming> {
+  const t0 = performance.now()
+  const loaded = await openSession(modelPath, choice, threads)
+  try {
+    const loadSeconds = (performance.now() - t0) / 1000
+    const { session } = loaded
+    const feeds: Record<string, ort.Tensor> = {}
+    for (const meta of session.inputMetadata) {
+      if (!meta.isTensor || meta.type !== 'float32') throw new Error(`input "${meta.name}" is not a float32 tensor`)
+      // A symbolic dimension (none in the shipped graphs) counts 1.
+      const dims = meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1))
+      feeds[meta.name] = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)
+    }
+    const once = async (): Promise<number> => {
+      const t = performance.now()
+      await session.run(feeds)
+      return (performance.now() - t) / 1000
+    }
+    let seconds = await once()
+    if (seconds <= secondRunUnder) seconds = Math.min(seconds, await once())
+    return { seconds, provider: loaded.provider, loadSeconds }
+  } finally {
+    await loaded.session.release()
+  }
+}
+
+/**
+ * Times one clip of a model once per computer and keeps the time in a JSON file, per model checksum,
+ * the provider a job would run on (not the setting: "auto" and "CPU" are the same on a computer
+ * without a GPU), threads and machine; a time whose provider is not the one expected now (a GPU that
+ * failed then and works now, or the reverse) is measured again. So the choice it drives
+ * (`SegmentService.defaultModel`) is made once per computer and stays the same from one project and
+ * one run to the next. Within a process each answer is kept, failures too: a model that cannot be
+ * timed is not loaded again at every question.
  */
 export class SpeedProbe {
-  private readonly pending = new Map<string, Promise<ClipSpeed>>()
-  /** Called before a measurement starts (not for a cached one): the CLI says what it is waiting for. */
+  private readonly answers = new Map<string, Promise<ClipSpeed>>()
+  /** Called before a measurement starts (not for a stored one): the CLI says what it is waiting for. */
   onMeasure: ((model: ModelEntry, choice: ProviderChoice) => void) | null = null
 
   constructor(
     private readonly file: string,
-    private readonly open: Opener = openSession,
-    private readonly machine: () => string = machineKey
+    private readonly timer: ClipTimer = timeClip,
+    private readonly machine: () => string = machineKey,
+    private readonly expected: (choice: ProviderChoice) => Promise<ProviderId> = expectedProvider
   ) {}
 
-  private key(model: ModelEntry, choice: ProviderChoice, threads: number): string {
-    return `${model.card?.sha256 ?? model.onnxPath} · ${choice} · ${threads} threads · ${this.machine()}`
+  private async key(model: ModelEntry, choice: ProviderChoice, threads: number): Promise<{ key: string; provider: ProviderId }> {
+    const provider = await this.expected(choice)
+    return { key: `${model.card?.sha256 ?? model.onnxPath} · ${provider} · ${threads} threads · ${this.machine()}`, provider }
   }
 
   private async readCache(): Promise<CacheFile> {
@@ -85,59 +138,50 @@ export class SpeedProbe {
 
   /** The stored measurement, or null where this model was not timed here with these settings. */
   async cached(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads()): Promise<ClipSpeed | null> {
-    return (await this.readCache()).entries[this.key(model, choice, threads)] ?? null
+    const { key, provider } = await this.key(model, choice, threads)
+    const hit = (await this.readCache()).entries[key]
+    return hit && hit.provider === provider ? hit : null
   }
 
-  /** The stored measurement, else a new one (stored; a store that fails only costs a new measurement next time). */
-  measure(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads()): Promise<ClipSpeed> {
-    const key = this.key(model, choice, threads)
-    let p = this.pending.get(key)
+  /** The stored measurement, else a new one (stored; a store that fails only costs a new measurement in the next process). */
+  async measure(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads()): Promise<ClipSpeed> {
+    const { key, provider } = await this.key(model, choice, threads)
+    let p = this.answers.get(key)
     if (!p) {
       p = (async () => {
         const hit = (await this.readCache()).entries[key]
-        if (hit) return hit
+        if (hit && hit.provider === provider) return hit
         this.onMeasure?.(model, choice)
-        const speed = await this.time(model, choice, threads)
+        const limit = model.defaultMaxClipSeconds ?? Infinity
+        const t = await this.timer(model.onnxPath, choice, threads, 1.5 * limit)
+        const speed: ClipSpeed = { ...t, threads, measuredAt: new Date().toISOString() }
         await this.store(key, speed).catch(() => undefined)
         return speed
       })()
-      this.pending.set(key, p)
-      void p.finally(() => this.pending.delete(key)).catch(() => undefined)
+      this.answers.set(key, p)
     }
     return p
   }
 
-  private async time(model: ModelEntry, choice: ProviderChoice, threads: number): Promise<ClipSpeed> {
-    const t0 = performance.now()
-    const loaded = await this.open(model.onnxPath, choice, threads)
-    try {
-      const loadSeconds = (performance.now() - t0) / 1000
-      const { session } = loaded
-      const feeds: Record<string, ort.Tensor> = {}
-      for (const meta of session.inputMetadata) {
-        if (!meta.isTensor || meta.type !== 'float32') throw new Error(`${model.id}: input "${meta.name}" is not a float32 tensor`)
-        // A symbolic dimension (none in our cards' graphs) takes the card's size, else 1.
-        const fromCard = (model.card?.inputs as Record<string, number[]> | undefined)?.[meta.name]
-        const dims = meta.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : (fromCard?.[i] ?? 1)))
-        feeds[meta.name] = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)
-      }
-      // A GPU's first run compiles its shaders (seconds, once per session): there the second run is timed.
-      if (loaded.provider !== 'cpu') await session.run(feeds)
-      const t1 = performance.now()
-      await session.run(feeds)
-      const seconds = (performance.now() - t1) / 1000
-      return { seconds, provider: loaded.provider, threads, loadSeconds, measuredAt: new Date().toISOString() }
-    } finally {
-      await loaded.session.release()
-    }
+  private storing: Promise<unknown> = Promise.resolve()
+
+  /** One write at a time (read, add, write): two measurements stored at once both stay. */
+  private store(key: string, speed: ClipSpeed): Promise<void> {
+    const next = this.storing.then(() => this.write(key, speed))
+    this.storing = next.catch(() => undefined)
+    return next
   }
 
-  private async store(key: string, speed: ClipSpeed): Promise<void> {
+  private async write(key: string, speed: ClipSpeed): Promise<void> {
     const cache = await this.readCache()
     cache.entries[key] = speed
     await mkdir(dirname(this.file), { recursive: true })
-    const tmp = `${this.file}.tmp-${process.pid}`
-    await writeFile(tmp, JSON.stringify(cache, null, 2))
-    await rename(tmp, this.file)
+    const tmp = `${this.file}.tmp-${process.pid}-${randomUUID()}`
+    try {
+      await writeFile(tmp, JSON.stringify(cache, null, 2))
+      await rename(tmp, this.file)
+    } finally {
+      await rm(tmp, { force: true })
+    }
   }
 }

@@ -6,7 +6,7 @@ import type { ClipInput, ClipResult, SegmenterOptions } from '../inference/ClipS
 import { clipLengthMismatch, taskMismatch } from '../inference/modelCard'
 import type { ModelEntry, ModelRegistry } from '../inference/models'
 import { PROVIDER_LABEL, defaultThreads } from '../inference/session'
-import type { SpeedProbe } from '../inference/speedProbe'
+import { timeClip, type ClipTiming, type SpeedProbe } from '../inference/speedProbe'
 import { padModeOf } from '../inference/preprocess'
 import { projectWriteError, type OpenProject, type ProjectService } from '../project/ProjectService'
 import { MASK_ENCODING } from '../project/maskCodec'
@@ -25,6 +25,8 @@ export interface SegmentServiceDeps {
   runner?: ClipRunner
   /** Times a model once on this computer, for cards that are the default only where a clip runs fast enough; without it such cards are passed over. */
   speed?: SpeedProbe
+  /** What else is running in the app that would slow a timing down (an import), or null. */
+  busy?: () => string | null
 }
 
 /** The model a job gets when it names none, and why that one (null: the settings name it, or no model was passed over). */
@@ -33,7 +35,9 @@ export interface DefaultChoice {
   reason: string | null
 }
 
-const secs = (s: number): string => `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`
+/** Seconds as measured (2 decimals), and a card's limit as the card gives it (2.6 stays 2.6). */
+const secs = (s: number): string => `${s.toFixed(2)} s`
+const limitSecs = (s: number): string => `${Number(s.toFixed(3))} s`
 
 interface LiveJob {
   id: string
@@ -87,6 +91,8 @@ export class SegmentService {
   private readonly live = new Map<string, LiveJob>()
   private readonly queue: LiveJob[] = []
   private pumping = false
+  /** A model being timed for the default choice: jobs wait for it, so neither slows the other. */
+  private timing: Promise<unknown> | null = null
   private runnerInstance: ClipRunner | null
 
   constructor(private readonly deps: SegmentServiceDeps) {
@@ -95,6 +101,12 @@ export class SegmentService {
 
   private get runner(): ClipRunner {
     return (this.runnerInstance ??= new WorkerClipRunner())
+  }
+
+  /** One clip of a model timed where jobs run (the inference worker), for `SpeedProbe`. */
+  timeClip(modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number): Promise<ClipTiming> {
+    const r = this.runner
+    return r.time ? r.time(modelPath, choice, threads, secondRunUnder) : timeClip(modelPath, choice, threads, secondRunUnder)
   }
 
   private jobStore(project: OpenProject): JobStore {
@@ -108,14 +120,13 @@ export class SegmentService {
     const all = await this.deps.models.list()
     const task = project.store.task
     const frames = Number(project.store.getMeta('clip_seconds') ?? (task === 'avss' ? 10 : 5))
-    const id = modelId ?? (await this.deps.settings()).modelId
     let model: ModelEntry
-    if (id) {
-      const named = all.find((m) => m.id === id)
-      if (!named) throw new ApiError('unknown_model', `No model "${id}"; available: ${all.filter((m) => m.valid).map((m) => m.id).join(', ') || 'none'}`)
+    if (modelId) {
+      const named = all.find((m) => m.id === modelId)
+      if (!named) throw new ApiError('unknown_model', `No model "${modelId}"; available: ${all.filter((m) => m.valid).map((m) => m.id).join(', ') || 'none'}`)
       model = named
     } else {
-      model = (await this.choose(all, project, provider)).model
+      model = (await this.defaultModel(project, provider)).model
     }
     if (!model.valid || !model.card) throw new ApiError('invalid_model', `Model "${model.id}" cannot be used: ${model.reason}`)
     const bad = clipLengthMismatch(model.card, frames, task) ?? taskMismatch(model.card, task)
@@ -124,10 +135,12 @@ export class SegmentService {
   }
 
   /**
-   * The model a job on this project gets when neither it nor the settings name one: the first valid
-   * model that fits the project (cards marked `default` first), except that a card that is the
-   * default only where a clip runs in under `default_max_clip_seconds` is taken only where it does:
-   * it is timed once on this computer with the provider and threads a job would use (`SpeedProbe`).
+   * The model a job on this project gets when it names none: the settings' model where it fits the
+   * project; else the default model that made the project's latest model masks (one model per
+   * project, whatever computer it is opened on); else the first valid model that fits (cards marked
+   * `default` first), except that a card that is the default only where a clip runs in under
+   * `default_max_clip_seconds` is taken only where it does: it is timed once on this computer with the
+   * provider and threads a job would use (`SpeedProbe`), in the inference worker, never beside a job.
    */
   async defaultModel(project: OpenProject, provider?: ProviderChoice): Promise<DefaultChoice> {
     const settings = await this.deps.settings()
@@ -150,27 +163,36 @@ export class SegmentService {
     const settings = await this.deps.settings()
     const choice = provider ?? settings.provider
     const threads = settings.threads ?? defaultThreads()
+    const fits = (m: ModelEntry): boolean => m.valid && !!m.card && !clipLengthMismatch(m.card, frames, task) && !taskMismatch(m.card, task)
+    // A dataset made by one model: the default that made this project's latest model masks stays its default.
+    const used = project.store.latestMaskModel()
+    const same = used ? all.find((m) => m.id === used && m.isDefault && fits(m)) : undefined
+    if (same) return { model: same, reason: `${same.id} made this project's latest model masks (a project keeps one default model; choose another to change it)` }
     const passed: string[] = []
     let slow: ModelEntry | null = null
     for (const m of all) {
-      if (!m.valid || !m.card || clipLengthMismatch(m.card, frames, task) || taskMismatch(m.card, task)) continue
+      if (!fits(m)) continue
       const limit = m.defaultMaxClipSeconds
       if (limit === null) return { model: m, reason: passed.length ? passed.join('; ') : null }
-      if (!this.deps.speed) {
+      const speed = this.deps.speed
+      if (!speed) {
         passed.push(`${m.id} not timed on this computer`)
         continue
       }
       try {
-        // Timed only on an idle app: a clip timed beside a running job would be slow, and the time is kept.
-        const busy = [...this.live.values()].some((j) => !j.cancelled)
-        if (busy && !(await this.deps.speed.cached(m, choice, threads))) {
-          passed.push(`${m.id} not timed on this computer yet (it is timed when no segmentation job is running)`)
+        // Timed only while nothing else runs here: a clip timed beside a job or an import would be slow, and the time is kept.
+        const busy = this.live.size > 0 || this.pumping ? 'a segmentation job is running' : (this.deps.busy?.() ?? null)
+        if (busy && !(await speed.cached(m, choice, threads))) {
+          passed.push(`${m.id} not timed on this computer yet (${busy}; it is timed when the app is idle)`)
           continue
         }
-        const s = await this.deps.speed.measure(m, choice, threads)
+        const timing = speed.measure(m, choice, threads)
+        // Jobs started meanwhile wait for it (pump).
+        this.timing = timing.catch(() => undefined)
+        const s = await timing
         const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here`
-        if (s.seconds <= limit) return { model: m, reason: `${timed}, under the ${secs(limit)} it needs to be the default` }
-        passed.push(`${timed}, over the ${secs(limit)} it needs to be the default`)
+        if (s.seconds < limit) return { model: m, reason: `${timed}, under the ${limitSecs(limit)} it needs to be the default` }
+        passed.push(`${timed}, over the ${limitSecs(limit)} it needs to be the default`)
         slow ??= m
       } catch (err) {
         passed.push(`${m.id} could not be timed: ${(err as Error).message.split('\n')[0]}`)
@@ -301,6 +323,7 @@ export class SegmentService {
     this.pumping = true
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        if (this.timing) await this.timing
         try {
           await this.run(job)
         } catch (err) {

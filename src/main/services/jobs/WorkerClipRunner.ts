@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import type { ProviderChoice } from '../../../shared/inference'
 import type { ClipInput, ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
+import type { ClipTiming } from '../inference/speedProbe'
 import type { WorkerReply, WorkerRequest } from './segmentWorker'
 
 /** Runs clips somewhere that is not the caller's thread. */
 export interface ClipRunner {
   segment(options: SegmenterOptions, clip: ClipInput): Promise<ClipResult>
+  /** Times one clip of a model there (`speedProbe.timeClip`); a runner without it has it timed on the caller's thread. */
+  time?(modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number): Promise<ClipTiming>
   close(): Promise<void>
 }
 
@@ -34,7 +38,7 @@ function spawnWorker(): Worker {
 export class WorkerClipRunner implements ClipRunner {
   private worker: Worker | null = null
   private nextId = 1
-  private readonly pending = new Map<number, { resolve: (r: ClipResult) => void; reject: (e: Error) => void }>()
+  private readonly pending = new Map<number, { resolve: (r: ClipResult | ClipTiming) => void; reject: (e: Error) => void }>()
 
   private ensure(): Worker {
     if (this.worker) return this.worker
@@ -45,6 +49,7 @@ export class WorkerClipRunner implements ClipRunner {
       this.pending.delete(m.reqId)
       if (this.pending.size === 0) w.unref()
       if (m.type === 'result') p.resolve(m.result)
+      else if (m.type === 'timed') p.resolve(m.timing)
       else p.reject(new ClipRunError(m.message, m.fatal))
     })
     const fail = (err: Error): void => {
@@ -59,6 +64,14 @@ export class WorkerClipRunner implements ClipRunner {
   }
 
   segment(options: SegmenterOptions, clip: ClipInput): Promise<ClipResult> {
+    return this.request<ClipResult>((reqId) => ({ type: 'segment', reqId, options, clip }))
+  }
+
+  time(modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number): Promise<ClipTiming> {
+    return this.request<ClipTiming>((reqId) => ({ type: 'time', reqId, modelPath, choice, threads, secondRunUnder }))
+  }
+
+  private request<T extends ClipResult | ClipTiming>(message: (reqId: number) => WorkerRequest): Promise<T> {
     let w: Worker
     try {
       w = this.ensure()
@@ -67,9 +80,9 @@ export class WorkerClipRunner implements ClipRunner {
     }
     w.ref()
     const reqId = this.nextId++
-    return new Promise<ClipResult>((resolve, reject) => {
-      this.pending.set(reqId, { resolve, reject })
-      w.postMessage({ type: 'segment', reqId, options, clip } satisfies WorkerRequest)
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(reqId, { resolve: resolve as (r: ClipResult | ClipTiming) => void, reject })
+      w.postMessage(message(reqId))
     })
   }
 

@@ -112,6 +112,11 @@ export class ImportService {
     this.jobs.get(jobId)?.controller.abort()
   }
 
+  /** Whether an import is under way (its ffmpeg would slow anything timed meanwhile). */
+  running(): boolean {
+    return [...this.jobs.values()].some((j) => !j.done)
+  }
+
   result(jobId: string): { done: boolean; results: ImportResult[] } {
     const job = this.jobs.get(jobId)
     if (!job) throw new ApiError('unknown_job', `No import job ${jobId}`)

@@ -319,6 +319,12 @@ export class ProjectStore {
     return this.listFrames(row.clip_id).find((f) => f.id === frameId) ?? null
   }
 
+  /** The model that made the project's newest model mask (auto-segmentation or imported predictions), or null. */
+  latestMaskModel(): string | null {
+    const row = this.db.prepare(`SELECT model FROM masks WHERE source = 'model' AND model IS NOT NULL ORDER BY id DESC LIMIT 1`).get() as { model: string } | undefined
+    return row?.model ?? null
+  }
+
   /** The newest mask of a frame, optionally of one source only. */
   latestMask(frameId: number, source?: MaskSource): StoredMask | null {
     const row = this.db

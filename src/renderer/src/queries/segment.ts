@@ -35,7 +35,8 @@ export const useDefaultModel = (dir: string, settings: InferenceSettings | undef
       return d
     },
     enabled: settings !== undefined,
-    staleTime: 60_000
+    // Asked again each time the dialog opens: cheap once timed, and an answer given while a job ran is not kept.
+    staleTime: 0
   })
 }
 export const useJobs = (dir: string) => useQuery({ queryKey: segmentKeys.jobs(dir), queryFn: () => call('job.list', {}) })
@@ -64,7 +65,11 @@ export const useSetInferenceSettings = () => {
     onError: (_err, _patch, context) => {
       if (context?.before) qc.setQueryData(segmentKeys.settings(), context.before)
     },
-    onSuccess: (s) => qc.setQueryData(segmentKeys.settings(), s)
+    onSuccess: (s) => {
+      qc.setQueryData(segmentKeys.settings(), s)
+      // The models list shows clip times measured with the provider and threads settings.
+      void qc.invalidateQueries({ queryKey: segmentKeys.models() })
+    }
   })
 }
 

@@ -8,10 +8,14 @@ import { Modal } from '../Modal'
 import { PROVIDER_LABEL, modelLabel, modelMismatch } from './labels'
 import './segment.css'
 
-/** The model a new job gets by default: the settings' model if it fits, else the first that fits. */
+/**
+ * The model a new job gets when the app cannot say (`model.default` failed): the settings' model if it
+ * fits, else the first that fits, passing over a "default where fast" model not timed within its limit here.
+ */
 export function defaultModel(models: ModelInfo[], preferred: string | null, project: ProjectSummary): ModelInfo | undefined {
   const fits = (m: ModelInfo): boolean => modelMismatch(m, project) === null
-  return models.find((m) => m.id === preferred && fits(m)) ?? models.find(fits)
+  const fastEnough = (m: ModelInfo): boolean => m.defaultMaxClipSeconds === null || (m.clipSeconds !== null && m.clipSeconds.seconds < m.defaultMaxClipSeconds)
+  return models.find((m) => m.id === preferred && fits(m)) ?? models.find((m) => fits(m) && fastEnough(m)) ?? models.find(fits)
 }
 
 /**
@@ -61,6 +65,7 @@ export function AutoSegmentDialog({
         {models.data && (
           <select id="segment-model" value={modelId} onChange={(e) => setChosen(e.target.value)} data-testid="segment-model">
             {list.length === 0 && <option value="">no model installed</option>}
+            {list.length > 0 && modelId === '' && <option value="">choosing the model for this computer…</option>}
             {list.map((m) => {
               const bad = modelMismatch(m, project)
               return (

@@ -142,7 +142,11 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                       {m.isDefault && m.defaultMaxClipSeconds === null && (
                         <>
                           {' '}
-                          <span className="badge" title="Its card marks it the default: the first model tried when none is chosen" data-testid="model-card-default">
+                          <span
+                            className="badge"
+                            title="Its card marks it a default: taken when no model is chosen, unless a model marked “default where fast” runs a clip in time on this computer or the project’s masks came from another default"
+                            data-testid="model-card-default"
+                          >
                             default
                           </span>
                         </>
@@ -159,7 +163,7 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                           </span>
                           <div className="muted" data-testid="model-clip-seconds">
                             {m.clipSeconds
-                              ? `one clip here: ${m.clipSeconds.seconds.toFixed(2)} s on ${PROVIDER_LABEL[m.clipSeconds.provider]} (${m.clipSeconds.seconds <= m.defaultMaxClipSeconds ? 'the default here' : `over ${m.defaultMaxClipSeconds} s: not the default here`})`
+                              ? `one clip here: ${m.clipSeconds.seconds.toFixed(2)} s on ${PROVIDER_LABEL[m.clipSeconds.provider]} (${m.clipSeconds.seconds < m.defaultMaxClipSeconds ? `under ${m.defaultMaxClipSeconds} s: fast enough to be the default here` : `over ${m.defaultMaxClipSeconds} s: not the default here`})`
                               : `not timed on this computer yet (the default where one clip runs in under ${m.defaultMaxClipSeconds} s)`}
                           </div>
                         </>
