@@ -232,6 +232,7 @@ export function createApp(opts: AppOptions) {
         })
       )
     },
+    'model.retime': async () => ({ dropped: await speed.forget() }),
     'model.default': async ({ provider }) => {
       const d = await segments.defaultModel(projects.require(), provider)
       return { modelId: d.model.id, reason: d.reason }

@@ -29,7 +29,8 @@ Usage:
   avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
   avs set <project> [--clips 1,2,…] [--category <name>|none] [--split train|val|test|none] [--status accepted|rejected|unreviewed]
                                                        label clips and review their frames (all clips by default)
-  avs models [--json]                                  the models the app can use, and why others were refused
+  avs models [--json] [--retime]                       the models the app can use, and why others were refused;
+                                                       --retime forgets this computer's clip times (the next default choice times again)
   avs features <audio-or-video> --out <x.npy>          the model's audio input: log-mel [N,1,96,64] float32, no padding
   avs serve [<project>] [--task s4|ms3|avss] [--port <n>] [--host <h>] [--allow-network]
                                                        browser mode: prints a login URL; opens <project>,
@@ -54,7 +55,7 @@ interface Parsed {
 }
 
 /** Flags that take no value; every other flag takes the next word (or `--flag=value`). */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite', 'allow-network', 'replace-edits'])
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'version', 'h', 'v', 'progress', 'overwrite', 'allow-network', 'replace-edits', 'retime'])
 const GLOBAL_FLAGS = ['help', 'h', 'version', 'v']
 
 /** Each command's options and how many positional arguments it takes (Infinity: a list). */
@@ -64,7 +65,7 @@ const COMMANDS: Record<string, { flags: string[]; positional: number }> = {
   info: { flags: ['json'], positional: 1 },
   segment: { flags: ['clips', 'model', 'provider', 'replace-edits', 'progress', 'resume'], positional: 1 },
   set: { flags: ['clips', 'category', 'split', 'status'], positional: 1 },
-  models: { flags: ['json'], positional: 0 },
+  models: { flags: ['json', 'retime'], positional: 0 },
   features: { flags: ['out'], positional: 1 },
   serve: { flags: ['task', 'port', 'host', 'allow-network'], positional: 1 },
   export: { flags: ['format', 'out', 'frames', 'split-ratio', 'seed', 'overwrite', 'json'], positional: 1 },
@@ -401,6 +402,10 @@ async function cmdSegment(app: App, p: Parsed): Promise<number> {
 }
 
 async function cmdModels(app: App, p: Parsed): Promise<number> {
+  if (p.flags.has('retime')) {
+    const { dropped } = (await app.dispatch('model.retime', {})) as { dropped: number }
+    process.stderr.write(`avs models: forgot ${dropped} clip time${dropped === 1 ? '' : 's'} of this computer; the next job that needs the default model times it again\n`)
+  }
   const models = (await app.dispatch('model.list', {})) as ModelInfo[]
   if (p.flags.has('json')) {
     process.stdout.write(`${JSON.stringify(models, null, 2)}\n`)

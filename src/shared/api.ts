@@ -144,6 +144,8 @@ export const api = {
    * the first default that fits the project and this computer (a model that is the default only where
    * a clip runs fast enough is timed once here, which takes a few seconds the first time).
    */
+  /** Forgets this computer's clip times, so the next default choice times the models again; answers how many were dropped. */
+  'model.retime': channel(Empty, z.object({ dropped: z.number().int() })),
   'model.default': channel(z.object({ provider: ProviderChoice.optional() }).strict(), z.object({ modelId: z.string(), reason: z.string().nullable() })),
   /** Queues a segmentation job; progress arrives as 'job.progress' events. */
   'segment.start': channel(SegmentRequest, z.object({ jobId: z.string() })),

@@ -265,6 +265,10 @@ test('auto-segment SynthAVS clips through the UI: jobs, crash and resume, masks 
     // The Models dialog now shows the time it was chosen by.
     await page.getByTestId('models-open').click()
     await expect(sharp.getByTestId('model-clip-seconds')).toContainText(new RegExp(`one clip here: \\d+\\.\\d+ s on CPU \\(${under ? 'under 2.6 s: fast enough to be the default here' : 'over 2.6 s: not the default here'}\\)`))
+    // "time again" forgets it: the next default choice times the model again.
+    await sharp.getByTestId('model-retime').click()
+    await expect(sharp.getByTestId('model-clip-seconds')).toContainText('not timed on this computer yet')
+    await expect(sharp.getByTestId('model-retime')).toHaveCount(0)
     await page.keyboard.press('Escape')
     await expect(dialog).toHaveCount(0)
     // This spec scores the SynthAVS-trained tiny model, so it makes that the default model here.

@@ -95,6 +95,13 @@ test('SpeedProbe times one clip once per model, provider, threads and machine, a
   await new SpeedProbe(file, counting, () => 'another computer').measure(model, 'cpu', 1)
   expect(timed).toBe(4)
   expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toHaveLength(4)
+  // forget() drops this computer's times only (a home shared with another computer keeps that one's), and the process's answers.
+  const forgetting = new SpeedProbe(file, counting)
+  expect(await forgetting.forget()).toBe(3)
+  expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toEqual([expect.stringContaining('another computer')])
+  await again.forget()
+  await again.measure(model, 'cpu', 1)
+  expect(timed).toBe(5)
   // A time taken on another provider than the one expected now (a GPU that failed then): measured again.
   const onGpu = new SpeedProbe(file, counting, machineKey, async () => 'webgpu')
   expect(await onGpu.cached(model, 'auto', 1)).toBeNull()
@@ -103,7 +110,7 @@ test('SpeedProbe times one clip once per model, provider, threads and machine, a
   const fresh = new SpeedProbe(file, counting)
   expect(await fresh.cached(model, 'cpu', 1)).toBeNull()
   await fresh.measure(model, 'cpu', 1)
-  expect(timed).toBe(5)
+  expect(timed).toBe(6)
   expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries)).toHaveLength(1)
   expect(readdirSync(join(root, 'probe'))).toEqual(['speed.json']) // no temp file left
   // A file that cannot be written (its folder is a file) still gives the measurement.
@@ -235,4 +242,10 @@ test('avs segment says it times the model the first time only, and which model i
   // `avs models` shows the time measured with the settings' provider.
   writeFileSync(join(home, 'inference.json'), JSON.stringify({ provider: 'cpu' }))
   expect(avs('models').stdout).toMatch(/sharp \(shipped, default where a clip runs in under 1000 s: \d+\.\d+ s here on CPU\)/)
+  // --retime forgets this computer's time: the next default choice times again.
+  const retime = avs('models', '--retime')
+  expect(retime.status, retime.stderr).toBe(0)
+  expect(retime.stderr).toContain("avs models: forgot 1 clip time of this computer; the next job that needs the default model times it again")
+  expect(retime.stdout).toContain('sharp (shipped, default where a clip runs in under 1000 s, not timed here yet)')
+  expect(avs('models', '--retime').stderr).toContain('forgot 0 clip times')
 }, 180_000)

@@ -163,6 +163,29 @@ export class SpeedProbe {
     return p
   }
 
+  /**
+   * Forgets this computer's stored times (other computers' entries in a shared home stay), so the
+   * next default choice times again: after a measurement taken while the computer was busy, or a new
+   * GPU driver. Returns how many were dropped.
+   */
+  async forget(): Promise<number> {
+    const machine = this.machine()
+    let dropped = 0
+    const next = this.storing.then(async () => {
+      const cache = await this.readCache()
+      for (const key of Object.keys(cache.entries)) {
+        if (!key.endsWith(` · ${machine}`)) continue
+        delete cache.entries[key]
+        dropped++
+      }
+      this.answers.clear()
+      if (dropped) await this.writeAll(cache)
+    })
+    this.storing = next.catch(() => undefined)
+    await next
+    return dropped
+  }
+
   private storing: Promise<unknown> = Promise.resolve()
 
   /** One write at a time (read, add, write): two measurements stored at once both stay. */
@@ -175,6 +198,10 @@ export class SpeedProbe {
   private async write(key: string, speed: ClipSpeed): Promise<void> {
     const cache = await this.readCache()
     cache.entries[key] = speed
+    await this.writeAll(cache)
+  }
+
+  private async writeAll(cache: CacheFile): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true })
     const tmp = `${this.file}.tmp-${process.pid}-${randomUUID()}`
     try {

@@ -73,6 +73,15 @@ export const useSetInferenceSettings = () => {
   })
 }
 
+/** Forgets this computer's clip times: the models list and the default choice are asked again (and time again when needed). */
+export const useRetimeModels = () => {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: () => call('model.retime', {}),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['models'] })
+  })
+}
+
 export const useAddModel = () => {
   const qc = useQueryClient()
   return useMutation({

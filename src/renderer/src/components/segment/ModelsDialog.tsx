@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import type { ProjectSummary } from '../../../../shared/domain'
 import { modelLicenseText, type ModelInfo, type ProviderChoice } from '../../../../shared/inference'
-import { useAddModel, useInferenceSettings, useModels, useProviders, useSetInferenceSettings } from '../../queries/segment'
+import { useAddModel, useInferenceSettings, useModels, useProviders, useRetimeModels, useSetInferenceSettings } from '../../queries/segment'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
 import { PROVIDER_LABEL, modelLabel, modelMismatch } from './labels'
@@ -32,6 +32,7 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
   const models = useModels()
   const save = useSetInferenceSettings()
   const add = useAddModel()
+  const retime = useRetimeModels()
   const [path, setPath] = useState('')
   // The provider just clicked, shown checked in the same event (React restores a controlled radio at
   // once, before any query update lands) until the server has answered; then the settings query says.
@@ -165,6 +166,21 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                             {m.clipSeconds
                               ? `one clip here: ${m.clipSeconds.seconds.toFixed(2)} s on ${PROVIDER_LABEL[m.clipSeconds.provider]} (${m.clipSeconds.seconds < m.defaultMaxClipSeconds ? `under ${m.defaultMaxClipSeconds} s: fast enough to be the default here` : `over ${m.defaultMaxClipSeconds} s: not the default here`})`
                               : `not timed on this computer yet (the default where one clip runs in under ${m.defaultMaxClipSeconds} s)`}
+                            {m.clipSeconds && (
+                              <>
+                                {' '}
+                                <button
+                                  type="button"
+                                  className="link"
+                                  disabled={retime.isPending}
+                                  onClick={() => retime.mutate()}
+                                  title="Forget this computer's clip times: the next job that needs the default times the model again (after a time taken while the computer was busy, or a new GPU driver)"
+                                  data-testid="model-retime"
+                                >
+                                  time again
+                                </button>
+                              </>
+                            )}
                           </div>
                         </>
                       )}
