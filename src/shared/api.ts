@@ -139,13 +139,14 @@ export const api = {
   'model.providers': channel(Empty, z.array(ProviderInfo)),
   'model.settings': channel(Empty, InferenceSettings),
   'model.setSettings': channel(InferenceSettings.partial(), InferenceSettings),
-  /**
-   * The model a job on the open project gets when it names none, and why: the settings' model, else
-   * the first default that fits the project and this computer (a model that is the default only where
-   * a clip runs fast enough is timed once here, which takes a few seconds the first time).
-   */
   /** Forgets this computer's clip times, so the next default choice times the models again; answers how many were dropped. */
   'model.retime': channel(Empty, z.object({ dropped: z.number().int() })),
+  /**
+   * The model a job on the open project gets when it names none, and why: the settings' model where it
+   * fits, else the default that made the project's latest model masks, else the first default that fits
+   * the project and this computer (a model that is the default only where a clip runs fast enough is
+   * timed once here, in the inference worker: a few seconds the first time).
+   */
   'model.default': channel(z.object({ provider: ProviderChoice.optional() }).strict(), z.object({ modelId: z.string(), reason: z.string().nullable() })),
   /** Queues a segmentation job; progress arrives as 'job.progress' events. */
   'segment.start': channel(SegmentRequest, z.object({ jobId: z.string() })),

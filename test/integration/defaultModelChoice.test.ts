@@ -115,16 +115,38 @@ test('SpeedProbe times one clip once per model, provider, threads and machine, a
   expect(readdirSync(join(root, 'probe'))).toEqual(['speed.json']) // no temp file left
   // A file that cannot be written (its folder is a file) still gives the measurement.
   writeFileSync(join(root, 'not-a-dir'), '')
-  const s = await new SpeedProbe(join(root, 'not-a-dir', 'speed.json'), counting).measure(model, 'cpu', 1)
+  const unwritable = new SpeedProbe(join(root, 'not-a-dir', 'speed.json'), counting)
+  const s = await unwritable.measure(model, 'cpu', 1)
   expect(s.seconds).toBeGreaterThan(0)
-  // A model onnxruntime cannot load: the error says which file, and the process does not try it again.
+  expect(await unwritable.cached(model, 'cpu', 1), 'this process still knows it').toEqual(s)
+  // A model onnxruntime cannot load: the error says which file; a failure is not kept (the next question tries again).
   writeFileSync(join(root, 'garbage.onnx'), 'not a model')
   const broken = new SpeedProbe(join(root, 'g.json'), counting)
   const garbage = { ...model, onnxPath: join(root, 'garbage.onnx') }
   await expect(broken.measure(garbage, 'cpu', 1)).rejects.toThrow(/garbage\.onnx/)
   const before = timed
   await expect(broken.measure(garbage, 'cpu', 1)).rejects.toThrow(/garbage\.onnx/)
-  expect(timed).toBe(before)
+  expect(timed).toBe(before + 1)
+  // A time that keep() refuses (an import ran meanwhile) is answered but neither stored nor kept.
+  const refusing = new SpeedProbe(join(root, 'refused.json'), counting)
+  expect((await refusing.measure(model, 'cpu', 1, () => false)).seconds).toBeGreaterThan(0)
+  expect(await refusing.cached(model, 'cpu', 1)).toBeNull()
+  expect(existsSync(join(root, 'refused.json'))).toBe(false)
+  // forget() while a timing runs: that timing is not stored (it started before the forgetting).
+  let release: () => void = () => undefined
+  const held = new Promise<void>((r) => (release = r))
+  const slow: ClipTimer = async (...args) => {
+    await held
+    return timeClip(...args)
+  }
+  const forgetful = new SpeedProbe(join(root, 'forget.json'), slow)
+  const pending = forgetful.measure(model, 'cpu', 1)
+  await new Promise((r) => setTimeout(r, 50))
+  await forgetful.forget()
+  release()
+  expect((await pending).seconds).toBeGreaterThan(0)
+  expect(await forgetful.cached(model, 'cpu', 1)).toBeNull()
+  expect(existsSync(join(root, 'forget.json'))).toBe(false)
   // Two runs, the faster kept; one where the first is already far over the limit (1.5 × it).
   const runs = await timeClip(tiny.onnx, 'cpu', 1, 1000)
   expect(runs.seconds).toBeGreaterThan(0)
@@ -150,9 +172,10 @@ test('a card that is the default only where fast is the default where its clip t
   // A person who segments with the other default makes it this project's default: one model per dataset.
   expect((await app.segments.wait(((await app.dispatch('segment.start', { modelId: 'plain', replaceEdits: true })) as { jobId: string }).jobId)).status).toBe('done')
   expect(await app.dispatch('model.default', {})).toEqual({ modelId: 'plain', reason: "plain made this project's latest model masks (a project keeps one default model; choose another to change it)" })
-  // A model that is not a default (here: the tiny one named explicitly under another id) does not pin.
+  // Masks of a model that is not a default (here: the tiny one under another id) leave the pin where it was.
   expect((await app.segments.wait(((await app.dispatch('segment.start', { modelId: 'other', replaceEdits: true })) as { jobId: string }).jobId)).status).toBe('done')
-  expect(((await app.dispatch('model.default', {})) as { modelId: string }).modelId).toBe('sharp')
+  expect(app.projects.require().store.maskModels()).toEqual(['other', 'plain', 'sharp'])
+  expect(((await app.dispatch('model.default', {})) as { modelId: string }).modelId).toBe('plain')
 }, 120_000)
 
 test('where the clip takes longer than the limit, the next default is taken and the reason gives the time', async () => {

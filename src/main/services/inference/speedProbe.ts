@@ -110,7 +110,12 @@ export async function timeClip(modelPath: string, choice: ProviderChoice, thread
  * timed is not loaded again at every question.
  */
 export class SpeedProbe {
+  /** Measurements under way or done in this process (a failed one is dropped: the next question tries again). */
   private readonly answers = new Map<string, Promise<ClipSpeed>>()
+  /** This process's finished, kept measurements. */
+  private readonly done = new Map<string, ClipSpeed>()
+  /** Bumped by forget(): a measurement started before it is neither stored nor kept. */
+  private generation = 0
   /** Called before a measurement starts (not for a stored one): the CLI says what it is waiting for. */
   onMeasure: ((model: ModelEntry, choice: ProviderChoice) => void) | null = null
 
@@ -139,26 +144,40 @@ export class SpeedProbe {
   /** The stored measurement, or null where this model was not timed here with these settings. */
   async cached(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads()): Promise<ClipSpeed | null> {
     const { key, provider } = await this.key(model, choice, threads)
-    const hit = (await this.readCache()).entries[key]
+    // This process's own measurement counts too (kept even where the file could not be written).
+    const hit = (await this.readCache()).entries[key] ?? this.done.get(key)
     return hit && hit.provider === provider ? hit : null
   }
 
-  /** The stored measurement, else a new one (stored; a store that fails only costs a new measurement in the next process). */
-  async measure(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads()): Promise<ClipSpeed> {
+  /**
+   * The stored measurement, else a new one, stored unless `keep()` says no once it is done (something
+   * else ran meanwhile) or forget() was called meanwhile; a store that fails only costs a new
+   * measurement in the next process.
+   */
+  async measure(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads(), keep: () => boolean = () => true): Promise<ClipSpeed> {
     const { key, provider } = await this.key(model, choice, threads)
     let p = this.answers.get(key)
     if (!p) {
-      p = (async () => {
+      const generation = this.generation
+      const run = (async () => {
         const hit = (await this.readCache()).entries[key]
         if (hit && hit.provider === provider) return hit
         this.onMeasure?.(model, choice)
         const limit = model.defaultMaxClipSeconds ?? Infinity
         const t = await this.timer(model.onnxPath, choice, threads, 1.5 * limit)
         const speed: ClipSpeed = { ...t, threads, measuredAt: new Date().toISOString() }
-        await this.store(key, speed).catch(() => undefined)
+        if (generation === this.generation && keep()) {
+          this.done.set(key, speed)
+          await this.store(key, speed).catch(() => undefined)
+        } else this.answers.delete(key)
         return speed
       })()
-      this.answers.set(key, p)
+      p = run
+      this.answers.set(key, run)
+      // A failure is not kept: a worker that stopped or a GPU that hiccuped is tried again next time.
+      run.catch(() => {
+        if (this.answers.get(key) === run) this.answers.delete(key)
+      })
     }
     return p
   }
@@ -171,6 +190,7 @@ export class SpeedProbe {
   async forget(): Promise<number> {
     const machine = this.machine()
     let dropped = 0
+    this.generation++
     const next = this.storing.then(async () => {
       const cache = await this.readCache()
       for (const key of Object.keys(cache.entries)) {
@@ -179,6 +199,7 @@ export class SpeedProbe {
         dropped++
       }
       this.answers.clear()
+      this.done.clear()
       if (dropped) await this.writeAll(cache)
     })
     this.storing = next.catch(() => undefined)

@@ -91,8 +91,8 @@ export class SegmentService {
   private readonly live = new Map<string, LiveJob>()
   private readonly queue: LiveJob[] = []
   private pumping = false
-  /** A model being timed for the default choice: jobs wait for it, so neither slows the other. */
-  private timing: Promise<unknown> | null = null
+  /** Models being timed for the default choice, one after another: jobs wait for them, so neither slows the other. */
+  private timingChain: Promise<unknown> = Promise.resolve()
   private runnerInstance: ClipRunner | null
 
   constructor(private readonly deps: SegmentServiceDeps) {
@@ -103,10 +103,27 @@ export class SegmentService {
     return (this.runnerInstance ??= new WorkerClipRunner())
   }
 
-  /** One clip of a model timed where jobs run (the inference worker), for `SpeedProbe`. */
-  timeClip(modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number): Promise<ClipTiming> {
+  /**
+   * One clip of a model timed where jobs run (the inference worker), for `SpeedProbe`. A timing that
+   * hangs (a GPU driver that never returns) would hold every job back: after a minute, or 20 times the
+   * model's limit, the worker is stopped (the next job starts a new one) and the timing fails.
+   */
+  async timeClip(modelPath: string, choice: ProviderChoice, threads: number, secondRunUnder: number): Promise<ClipTiming> {
     const r = this.runner
-    return r.time ? r.time(modelPath, choice, threads, secondRunUnder) : timeClip(modelPath, choice, threads, secondRunUnder)
+    if (!r.time) return timeClip(modelPath, choice, threads, secondRunUnder)
+    const limitMs = Math.max(60_000, Number.isFinite(secondRunUnder) ? (20 * 1000 * secondRunUnder) / 1.5 : 0)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void r.close()
+        reject(new Error(`timing one clip took over ${Math.round(limitMs / 1000)} s; the inference worker was stopped`))
+      }, limitMs)
+    })
+    try {
+      return await Promise.race([r.time(modelPath, choice, threads, secondRunUnder), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   private jobStore(project: OpenProject): JobStore {
@@ -164,10 +181,12 @@ export class SegmentService {
     const choice = provider ?? settings.provider
     const threads = settings.threads ?? defaultThreads()
     const fits = (m: ModelEntry): boolean => m.valid && !!m.card && !clipLengthMismatch(m.card, frames, task) && !taskMismatch(m.card, task)
-    // A dataset made by one model: the default that made this project's latest model masks stays its default.
-    const used = project.store.latestMaskModel()
-    const same = used ? all.find((m) => m.id === used && m.isDefault && fits(m)) : undefined
-    if (same) return { model: same, reason: `${same.id} made this project's latest model masks (a project keeps one default model; choose another to change it)` }
+    // A dataset made by one model: the default that made this project's latest model masks stays its default
+    // (masks record the card's name; imported predictions and non-default models do not count).
+    for (const used of project.store.maskModels()) {
+      const same = all.find((m) => m.isDefault && fits(m) && (m.card?.name === used || m.id === used))
+      if (same) return { model: same, reason: `${same.id} made this project's latest model masks (a project keeps one default model; choose another to change it)` }
+    }
     const passed: string[] = []
     let slow: ModelEntry | null = null
     for (const m of all) {
@@ -181,15 +200,19 @@ export class SegmentService {
       }
       try {
         // Timed only while nothing else runs here: a clip timed beside a job or an import would be slow, and the time is kept.
-        const busy = this.live.size > 0 || this.pumping ? 'a segmentation job is running' : (this.deps.busy?.() ?? null)
+        const busyNow = (): string | null => (this.live.size > 0 || this.pumping ? 'a segmentation job is running' : (this.deps.busy?.() ?? null))
+        const busy = busyNow()
         if (busy && !(await speed.cached(m, choice, threads))) {
           passed.push(`${m.id} not timed on this computer yet (${busy}; it is timed when the app is idle)`)
           continue
         }
-        const timing = speed.measure(m, choice, threads)
-        // Jobs started meanwhile wait for it (pump).
-        this.timing = timing.catch(() => undefined)
-        const s = await timing
+        // One timing at a time, and jobs started meanwhile wait for it (pump); a time taken while an
+        // import ran is used for this answer but not kept.
+        let importRan = false
+        const watch = setInterval(() => (importRan ||= this.deps.busy?.() != null), 200)
+        const timing = this.timingChain.then(() => speed.measure(m, choice, threads, () => !importRan && this.deps.busy?.() == null))
+        this.timingChain = timing.catch(() => undefined).finally(() => clearInterval(watch))
+        const s = await timing.finally(() => clearInterval(watch))
         const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here`
         if (s.seconds < limit) return { model: m, reason: `${timed}, under the ${limitSecs(limit)} it needs to be the default` }
         passed.push(`${timed}, over the ${limitSecs(limit)} it needs to be the default`)
@@ -323,7 +346,7 @@ export class SegmentService {
     this.pumping = true
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-        if (this.timing) await this.timing
+        await this.timingChain
         try {
           await this.run(job)
         } catch (err) {

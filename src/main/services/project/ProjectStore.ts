@@ -319,10 +319,10 @@ export class ProjectStore {
     return this.listFrames(row.clip_id).find((f) => f.id === frameId) ?? null
   }
 
-  /** The model that made the project's newest model mask (auto-segmentation or imported predictions), or null. */
-  latestMaskModel(): string | null {
-    const row = this.db.prepare(`SELECT model FROM masks WHERE source = 'model' AND model IS NOT NULL ORDER BY id DESC LIMIT 1`).get() as { model: string } | undefined
-    return row?.model ?? null
+  /** The models (card names) that made the project's model masks (auto-segmentation or imported predictions), the most recent first. */
+  maskModels(): string[] {
+    const rows = this.db.prepare(`SELECT model, MAX(id) AS last FROM masks WHERE source = 'model' AND model IS NOT NULL GROUP BY model ORDER BY last DESC`).all() as Array<{ model: string }>
+    return rows.map((r) => r.model)
   }
 
   /** The newest mask of a frame, optionally of one source only. */

@@ -50,7 +50,9 @@ export function AutoSegmentDialog({
 
   const submit = (e: FormEvent): void => {
     e.preventDefault()
-    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(modelId ? { modelId } : {}), replaceEdits }, { onSuccess: onClose })
+    // Not chosen here: the app decides at start, by the same rule as the answer shown (which may be a moment old).
+    const named = chosen ?? fallback
+    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(named ? { modelId: named } : {}), replaceEdits }, { onSuccess: onClose })
   }
 
   return (
@@ -115,7 +117,7 @@ export function AutoSegmentDialog({
           <button type="button" className="ghost" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={start.isPending || !modelId || count === 0} data-testid="segment-start">
+          <button type="submit" className="primary" disabled={start.isPending || !modelId || (chosen === null && auto.isFetching) || count === 0} data-testid="segment-start">
             Auto-segment {plural(count, 'clip')}
           </button>
         </div>
