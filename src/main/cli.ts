@@ -208,6 +208,8 @@ async function cmdInfo(app: App, p: Parsed): Promise<number> {
   } else {
     const s = project as { name: string; task: string; dir: string }
     process.stdout.write(`${s.name} (${s.task.toUpperCase()}) at ${s.dir}\n${videos.length} video(s), ${clips.length} clip(s)\n`)
+    // What an import said of a file (truncated part way: which clips were kept) stays visible here.
+    for (const v of videos) if (v.importNote) process.stdout.write(`  ! ${v.importNote}\n`)
     // The id first: --clips takes ids.
     const width = String(Math.max(0, ...clips.map((c) => c?.id ?? 0))).length
     for (const c of clips) {

@@ -83,7 +83,9 @@ export const Video = z.object({
   hasAudio: z.boolean(),
   startOffset: z.number(),
   importedAt: z.string(),
-  clipCount: z.number().int()
+  clipCount: z.number().int(),
+  /** What the import said of the file (truncated or damaged part way, which clips were kept), or null. */
+  importNote: z.string().nullable()
 })
 export type Video = z.infer<typeof Video>
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { makeVideo } from '../fixtures/media'
+import { makeVideo, truncated } from '../fixtures/media'
 import { backgroundWidth } from './backgroundImage'
 
 // Browser mode end to end: the real `avs serve` (built CLI) and the built renderer in Debian's Chromium.
@@ -20,6 +20,7 @@ let serverLog = ''
 let loginUrl = ''
 let video = ''
 let notMedia = ''
+let damaged = ''
 let silent = ''
 let long = ''
 
@@ -72,6 +73,8 @@ test.beforeAll(async () => {
     // Long enough (48 clips, seconds to import) to be cancelled while it runs.
     makeVideo(media, 'long.mp4', { duration: 240, rate: '25', width: 160, height: 120 })
   ])
+  // A recording cut off after 60 % of its bytes: 2 of its 4 clips are whole.
+  damaged = await truncated(await makeVideo(media, 'whole recording.mp4', { duration: 22, movflags: '+faststart' }), 0.6, join(media, 'cut recording.mp4'))
   notMedia = join(media, 'notes.txt')
   writeFileSync(notMedia, 'these are field notes, not a video\n')
   mkdirSync(shots, { recursive: true })
@@ -315,6 +318,22 @@ test('create a project, import videos (path and drop), browse its clips and fram
     await page.getByTestId('clip-card').nth(1).click()
     await expectFrameShown(page)
     await page.screenshot({ path: join(shots, 'e2e-6-clip.png') })
+    await page.keyboard.press('Escape')
+  })
+
+  await test.step('a truncated recording: its whole clips come in, and its video keeps a "damaged file" badge saying what was kept', async () => {
+    await page.getByTestId('import-paths').fill(`"${damaged}"`)
+    await page.getByTestId('import-submit').click()
+    const result = page.getByTestId('import-result').last()
+    await expect(result).toHaveAttribute('data-stage', 'done', { timeout: 60_000 })
+    await expect(page.getByTestId('clip-card')).toHaveCount(5)
+    await page.reload() // kept in the project, not only in the import's report
+    const group = page.locator('[data-testid="video-group"]', { hasText: 'cut recording.mp4' })
+    await expect(group.getByTestId('video-import-note')).toHaveText('damaged file')
+    await expect(group.getByTestId('video-import-note')).toHaveAttribute('title', /is truncated or damaged after .* 2 of its 4 clips were whole and kept/)
+    await expect(page.getByTestId('video-import-note')).toHaveCount(1)
+    await group.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'e2e-7-damaged-file.png') })
   })
 
   expect(pageErrors).toEqual([])

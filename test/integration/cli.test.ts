@@ -89,8 +89,12 @@ describe('avs command line', () => {
     const nothing = avs('import', dir, await truncated(whole, 0.15, join(root, 'stub.mp4')))
     expect(nothing.code).toBe(1)
     expect(nothing.stderr).toMatch(/^avs import: stub\.mp4 is truncated or damaged after \d(\.\d+)? s of its 22 s: no whole 5 s clip can be decoded; nothing was imported\n$/)
-    const info = JSON.parse(avs('info', dir, '--json').stdout) as { clips: Array<{ name: string }> }
+    const info = JSON.parse(avs('info', dir, '--json').stdout) as { clips: Array<{ name: string }>; videos: Array<{ importNote: string | null }> }
     expect(info.clips.map((c) => c.name)).toEqual(['cut-recording_0_5000', 'cut-recording_5000_10000'])
+    // The warning is kept with the video: `avs info` says it again later.
+    const warning = r.stderr.replace(/^avs import: warning: /, '').trimEnd()
+    expect(info.videos.map((v) => v.importNote)).toEqual([warning])
+    expect(avs('info', dir).stdout).toContain(`\n  ! ${warning}\n`)
   })
 
   test('options are checked per command: a typo or an extra word is refused, an on/off flag never takes the next word', async () => {

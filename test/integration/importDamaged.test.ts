@@ -64,6 +64,8 @@ describe('a truncated video keeps its whole clips', () => {
       expect(r.warning).toMatch(new RegExp(`^cut-${file.replace('.', '\\.')} is truncated or damaged after 1[0-9](\\.\\d+)? s of its \\d+(\\.\\d+)? s: ${kept}$`))
       expect(events[events.length - 1]).toMatchObject({ stage: 'done', clips: 2, error: null, warning: r.warning })
       const store = app.projects.require().store
+      // The warning stays with the video (the clip list's "damaged file" badge, `avs info`), after a reopen too.
+      expect(store.listVideos().map((v) => v.importNote)).toEqual([r.warning])
       const clips = store.listClips()
       expect(clips.map((c) => c.start)).toEqual([0, 5])
       for (const c of clips) {
@@ -91,6 +93,7 @@ describe('a truncated video keeps its whole clips', () => {
     const first = await importAll(app, [whole])
     expect(first.results[0]).toMatchObject({ ok: true, clips: 4, warning: null })
     expect(first.events[first.events.length - 1].warning).toBeNull()
+    expect(app.projects.require().store.listVideos().map((v) => v.importNote)).toEqual([null])
     const before = snapshot(app, dir)
     // About 2 s decode: less than one clip.
     const early = await truncated(whole, 0.1, join(media, 'early.mp4'))

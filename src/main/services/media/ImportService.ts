@@ -299,7 +299,8 @@ export class ImportService {
           vfr: probe.variableFrameRate,
           hasAudio: decoded.pcm !== null,
           startOffset,
-          probeJson: JSON.stringify(probe)
+          probeJson: JSON.stringify(probe),
+          importNote: warning
         },
         clips
       )

@@ -39,6 +39,8 @@ export interface NewVideo {
   hasAudio: boolean
   startOffset: number
   probeJson: string
+  /** What the import said of the file (truncated part way, say); absent: nothing. */
+  importNote?: string | null
 }
 
 interface ClipRow {
@@ -151,8 +153,8 @@ export class ProjectStore {
 
   insertVideo(video: NewVideo, clips: NewClip[]): number {
     const insVideo = this.db.prepare(`INSERT INTO videos
-      (uuid, path, name, size_bytes, duration, width, height, rotation, fps, vfr, has_audio, start_offset, probe_json, imported_at)
-      VALUES (@uuid, @path, @name, @sizeBytes, @duration, @width, @height, @rotation, @fps, @vfr, @hasAudio, @startOffset, @probeJson, @importedAt)`)
+      (uuid, path, name, size_bytes, duration, width, height, rotation, fps, vfr, has_audio, start_offset, probe_json, imported_at, import_note)
+      VALUES (@uuid, @path, @name, @sizeBytes, @duration, @width, @height, @rotation, @fps, @vfr, @hasAudio, @startOffset, @probeJson, @importedAt, @importNote)`)
     const insClip = this.db.prepare(`INSERT INTO clips
       (video_id, idx, name, start, duration, frame_count, width, height, audio_path, audio_samples, flags)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -161,7 +163,7 @@ export class ProjectStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
     return this.db.transaction(() => {
       const videoId = Number(
-        insVideo.run({ ...video, vfr: video.vfr ? 1 : 0, hasAudio: video.hasAudio ? 1 : 0, importedAt: new Date().toISOString() }).lastInsertRowid
+        insVideo.run({ ...video, vfr: video.vfr ? 1 : 0, hasAudio: video.hasAudio ? 1 : 0, importedAt: new Date().toISOString(), importNote: video.importNote ?? null }).lastInsertRowid
       )
       for (const c of clips) {
         const clipId = Number(
@@ -189,7 +191,8 @@ export class ProjectStore {
       hasAudio: Boolean(r.has_audio),
       startOffset: Number(r.start_offset),
       importedAt: String(r.imported_at),
-      clipCount: Number(r.clip_count)
+      clipCount: Number(r.clip_count),
+      importNote: r.import_note === null || r.import_note === undefined ? null : String(r.import_note)
     }))
   }
 

@@ -295,6 +295,14 @@ function GroupHeader({ row, video: v, sticky }: { row: Extract<GridRow, { kind: 
         {v && ` · ${formatClock(v.duration, 2)} · ${v.width}×${v.height} · ${v.fps.toFixed(2)} fps`}
         {v && v.startOffset > 0 && ` · offset ${formatSeconds(v.startOffset)}`} · {plural(row.count, 'clip')}
       </span>
+      {v?.importNote && (
+        <>
+          {' '}
+          <span className="badge flag" title={v.importNote} data-testid="video-import-note">
+            damaged file
+          </span>
+        </>
+      )}
     </h3>
   )
 }
