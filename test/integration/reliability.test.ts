@@ -142,8 +142,8 @@ test('a read-only command upgrades an older project when no writer holds it, the
   const dir = join(root, 'older')
   expect((await avs('new', dir, '--task', 'ms3', '--name', 'Old')).code).toBe(0)
   const db = new BetterSqlite3(join(dir, DB_FILE))
-  // As schema 3 had it: the edits table (0004 drops it), no masks.thumb (0005 adds it).
-  db.exec('CREATE TABLE edits (id INTEGER); ALTER TABLE masks DROP COLUMN thumb')
+  // As schema 3 had it: the edits table (0004 drops it), no masks.thumb (0005 adds it), no videos.import_note (0006).
+  db.exec('CREATE TABLE edits (id INTEGER); ALTER TABLE masks DROP COLUMN thumb; ALTER TABLE videos DROP COLUMN import_note')
   db.pragma('user_version = 3')
   db.close()
   const info = await avs('info', dir)
@@ -152,6 +152,7 @@ test('a read-only command upgrades an older project when no writer holds it, the
   const after = new BetterSqlite3(join(dir, DB_FILE), { readonly: true })
   expect(after.pragma('user_version', { simple: true })).toBe(migrations.length)
   expect(after.prepare("SELECT count(*) AS n FROM pragma_table_info('masks') WHERE name = 'thumb'").get()).toEqual({ n: 1 })
+  expect(after.prepare("SELECT count(*) AS n FROM pragma_table_info('videos') WHERE name = 'import_note'").get()).toEqual({ n: 1 })
   after.close()
   expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
 }, 60_000)
