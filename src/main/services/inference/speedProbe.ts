@@ -141,12 +141,16 @@ export class SpeedProbe {
     return { version: 1, entries: {} }
   }
 
+  /** The measurement under `key` taken on `provider`: stored, or this process's own (kept even where the file could not be written). */
+  private async stored(key: string, provider: ProviderId): Promise<ClipSpeed | null> {
+    const hit = (await this.readCache()).entries[key] ?? this.done.get(key)
+    return hit && hit.provider === provider ? hit : null
+  }
+
   /** The stored measurement, or null where this model was not timed here with these settings. */
   async cached(model: ModelEntry, choice: ProviderChoice, threads = defaultThreads()): Promise<ClipSpeed | null> {
     const { key, provider } = await this.key(model, choice, threads)
-    // This process's own measurement counts too (kept even where the file could not be written).
-    const hit = (await this.readCache()).entries[key] ?? this.done.get(key)
-    return hit && hit.provider === provider ? hit : null
+    return this.stored(key, provider)
   }
 
   /**
@@ -160,8 +164,8 @@ export class SpeedProbe {
     if (!p) {
       const generation = this.generation
       const run = (async () => {
-        const hit = (await this.readCache()).entries[key]
-        if (hit && hit.provider === provider) return hit
+        const hit = await this.stored(key, provider)
+        if (hit) return hit
         this.onMeasure?.(model, choice)
         const limit = model.defaultMaxClipSeconds ?? Infinity
         const t = await this.timer(model.onnxPath, choice, threads, 1.5 * limit)

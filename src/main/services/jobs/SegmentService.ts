@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import type { InferenceSettings, JobInfo, ProviderChoice, SegmentRequest } from '../../../shared/inference'
 import type { ClipInput, ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
-import { clipLengthMismatch, taskMismatch } from '../inference/modelCard'
+import { clipLengthMismatch, taskMismatch, type ModelCard } from '../inference/modelCard'
 import type { ModelEntry, ModelRegistry } from '../inference/models'
 import { PROVIDER_LABEL, defaultThreads } from '../inference/session'
 import { timeClip, type ClipTiming, type SpeedProbe } from '../inference/speedProbe'
@@ -13,7 +13,7 @@ import { MASK_ENCODING } from '../project/maskCodec'
 import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
 import { diskFullError } from '../project/diskFull'
-import type { ClipDetail } from '../../../shared/domain'
+import { CLIP_SECONDS, type ClipDetail, type TaskType } from '../../../shared/domain'
 
 export interface SegmentServiceDeps {
   projects: ProjectService
@@ -132,11 +132,16 @@ export class SegmentService {
     return jobs
   }
 
+  /** The project's task and frames per clip, and why a model's card does not fit them (null: it fits). */
+  private fitOf(project: OpenProject): { task: TaskType; frames: number; misfit: (card: ModelCard) => string | null } {
+    const task = project.store.task
+    const frames = Number(project.store.getMeta('clip_seconds') ?? CLIP_SECONDS[task])
+    return { task, frames, misfit: (card) => clipLengthMismatch(card, frames, task) ?? taskMismatch(card, task) }
+  }
+
   /** The model a request names, else the settings' default, else `defaultModel`'s choice for the project and this computer. */
   async resolveModel(modelId: string | undefined, project: OpenProject, provider?: ProviderChoice): Promise<ModelEntry> {
     const all = await this.deps.models.list()
-    const task = project.store.task
-    const frames = Number(project.store.getMeta('clip_seconds') ?? (task === 'avss' ? 10 : 5))
     let model: ModelEntry
     if (modelId) {
       const named = all.find((m) => m.id === modelId)
@@ -146,7 +151,7 @@ export class SegmentService {
       model = (await this.defaultModel(project, provider)).model
     }
     if (!model.valid || !model.card) throw new ApiError('invalid_model', `Model "${model.id}" cannot be used: ${model.reason}`)
-    const bad = clipLengthMismatch(model.card, frames, task) ?? taskMismatch(model.card, task)
+    const bad = this.fitOf(project).misfit(model.card)
     if (bad) throw new ApiError('model_mismatch', bad)
     return model
   }
@@ -175,12 +180,11 @@ export class SegmentService {
   }
 
   private async choose(all: ModelEntry[], project: OpenProject, provider?: ProviderChoice): Promise<DefaultChoice> {
-    const task = project.store.task
-    const frames = Number(project.store.getMeta('clip_seconds') ?? (task === 'avss' ? 10 : 5))
+    const { task, frames, misfit } = this.fitOf(project)
     const settings = await this.deps.settings()
     const choice = provider ?? settings.provider
     const threads = settings.threads ?? defaultThreads()
-    const fits = (m: ModelEntry): boolean => m.valid && !!m.card && !clipLengthMismatch(m.card, frames, task) && !taskMismatch(m.card, task)
+    const fits = (m: ModelEntry): boolean => m.valid && !!m.card && misfit(m.card) === null
     // A dataset made by one model: the default that made this project's latest model masks stays its default
     // (masks record the card's name; imported predictions and non-default models do not count).
     for (const used of project.store.maskModels()) {
@@ -200,8 +204,7 @@ export class SegmentService {
       }
       try {
         // Timed only while nothing else runs here: a clip timed beside a job or an import would be slow, and the time is kept.
-        const busyNow = (): string | null => (this.live.size > 0 || this.pumping ? 'a segmentation job is running' : (this.deps.busy?.() ?? null))
-        const busy = busyNow()
+        const busy = this.live.size > 0 || this.pumping ? 'a segmentation job is running' : (this.deps.busy?.() ?? null)
         if (busy && !(await speed.cached(m, choice, threads))) {
           passed.push(`${m.id} not timed on this computer yet (${busy}; it is timed when the app is idle)`)
           continue
@@ -211,7 +214,7 @@ export class SegmentService {
         let importRan = false
         const watch = setInterval(() => (importRan ||= this.deps.busy?.() != null), 200)
         const timing = this.timingChain.then(() => speed.measure(m, choice, threads, () => !importRan && this.deps.busy?.() == null))
-        this.timingChain = timing.catch(() => undefined).finally(() => clearInterval(watch))
+        this.timingChain = timing.catch(() => undefined)
         const s = await timing.finally(() => clearInterval(watch))
         const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here`
         if (s.seconds < limit) return { model: m, reason: `${timed}, under the ${limitSecs(limit)} it needs to be the default` }
@@ -238,15 +241,15 @@ export class SegmentService {
   async start(req: SegmentRequest): Promise<{ jobId: string }> {
     const project = this.deps.projects.require()
     this.refuseIfRunning(project)
-    const settings = await this.deps.settings()
-    const model = await this.resolveModel(req.modelId, project, req.provider ?? settings.provider)
+    const requestedProvider = req.provider ?? (await this.deps.settings()).provider
+    const model = await this.resolveModel(req.modelId, project, requestedProvider)
     const all = project.store.listClips().map((c) => c.id)
     const clipIds = req.clipIds ? [...new Set(req.clipIds)] : all
     const unknown = clipIds.filter((id) => !all.includes(id))
     if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project`)
     if (clipIds.length === 0) throw new ApiError('no_clips', 'The project has no clips to segment; import a video first')
     const params: SegmentParams = {
-      clipIds, modelId: model.id, requestedProvider: req.provider ?? settings.provider, replaceEdits: req.replaceEdits ?? false,
+      clipIds, modelId: model.id, requestedProvider, replaceEdits: req.replaceEdits ?? false,
       provider: null, fallbackReason: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0
     }
     this.refuseIfRunning(project)
