@@ -70,7 +70,8 @@ export function safeStem(file: string): string {
   const original = basename(file, extname(file))
   const folded = original.normalize('NFKD').replace(/\p{M}/gu, '')
   const stem = folded.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '')
-  if (!/[^\x00-\x7F]/.test(folded) || !/[\p{L}\p{N}]/u.test(folded.replace(/[\x00-\x7F]/g, ''))) return stem || 'video'
+  // Only letters or digits with no ASCII form earn the tag (a dropped emoji or symbol does not).
+  if (!/[\p{L}\p{N}]/u.test(folded.replace(/[\x00-\x7F]/g, ''))) return stem || 'video'
   const tag = createHash('sha256').update(original.normalize('NFC')).digest('hex').slice(0, 8)
   return `${stem || 'video'}-${tag}`
 }
