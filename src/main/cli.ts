@@ -16,6 +16,7 @@ import { ProviderChoice, modelLicenseText, modelSourceText, type JobInfo, type M
 import { fileLogMel } from './services/inference/audioFeatures'
 import { encodeNpyFloat32 } from './services/inference/npy'
 import { PROVIDER_LABEL } from './services/inference/session'
+import { closest } from '../shared/closest'
 import packageJson from '../../package.json'
 
 const USAGE = `avs ${packageJson.version} — AVS Annotator command line
@@ -26,6 +27,8 @@ Usage:
   avs info <project> [--json]                          videos, clips (ids, status, category, split, confidence), frames
   avs segment <project> [--clips 1,2,…] [--model <id>] [--provider auto|cpu|webgpu|cuda|dml|coreml] [--replace-edits] [--progress]
                                                        auto-segment clips (all by default) with an ONNX model
+             [--class <avss-class>]                    AVSS with a binary model: the class its masks take
+                                                       (default: each clip's category, where it names an AVSS class)
   avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
   avs set <project> [--clips 1,2,…] [--category <name>|none] [--split train|val|test|none] [--status accepted|rejected|unreviewed]
                                                        label clips and review their frames (all clips by default)
@@ -63,7 +66,7 @@ const COMMANDS: Record<string, { flags: string[]; positional: number }> = {
   new: { flags: ['task', 'name'], positional: 1 },
   import: { flags: ['offset', 'progress'], positional: Infinity },
   info: { flags: ['json'], positional: 1 },
-  segment: { flags: ['clips', 'model', 'provider', 'replace-edits', 'progress', 'resume'], positional: 1 },
+  segment: { flags: ['clips', 'model', 'provider', 'replace-edits', 'progress', 'resume', 'class'], positional: 1 },
   set: { flags: ['clips', 'category', 'split', 'status'], positional: 1 },
   models: { flags: ['json', 'retime'], positional: 0 },
   features: { flags: ['out'], positional: 1 },
@@ -103,24 +106,6 @@ function parseArgs(argv: string[]): Parsed {
     } else positional.push(a)
   }
   return { positional, flags }
-}
-
-/** The closest known name within two edits, for "did you mean". */
-function closest(name: string, known: string[]): string | null {
-  const dist = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    return d[a.length]![b.length]!
-  }
-  let best: string | null = null
-  let bestD = 3
-  for (const k of known) {
-    const dk = dist(name, k)
-    if (dk < bestD) [best, bestD] = [k, dk]
-  }
-  return best
 }
 
 /** Refuses options the command does not have (a typo must not run with the defaults) and extra arguments. */
@@ -387,7 +372,7 @@ async function cmdSegment(app: App, p: Parsed): Promise<number> {
       modelId = d.modelId
     }
     jobId = ((await app.dispatch('segment.start', {
-      clipIds, modelId, provider: provider?.data, replaceEdits: p.flags.has('replace-edits')
+      clipIds, modelId, provider: provider?.data, replaceEdits: p.flags.has('replace-edits'), className: str(p, 'class')
     })) as { jobId: string }).jobId
   }
   process.once('SIGINT', () => app.segments.cancel(jobId))
@@ -396,7 +381,8 @@ async function cmdSegment(app: App, p: Parsed): Promise<number> {
   if (tty && showProgress) process.stderr.write('\r\x1b[K')
   const on = job.provider ? PROVIDER_LABEL[job.provider] : 'no provider'
   const kept = job.skippedFrames ? `; ${job.skippedFrames} edited or reviewed frame(s) kept (use --replace-edits to overwrite)` : ''
-  process.stdout.write(`${job.done - job.failedClips}/${job.total} clip(s) segmented with ${job.model} · ${on} in ${secs(job.elapsedMs)}${kept}\n`)
+  const as = job.className ? ` as ${job.className}` : ''
+  process.stdout.write(`${job.done - job.failedClips}/${job.total} clip(s) segmented with ${job.model}${as} · ${on} in ${secs(job.elapsedMs)}${kept}\n`)
   if (job.status === 'done') return 0
   process.stderr.write(`avs segment: job ${job.status}${job.error ? `: ${job.error}` : ''}\n`)
   if (job.status === 'cancelled' || job.status === 'interrupted') process.stderr.write(`resume with: avs segment ${p.positional[0]} --resume ${job.id}\n`)

@@ -18,6 +18,17 @@ export const AVSS_CLASSES = [
   'trumpet', 'tuba', 'ukulele', 'utv', 'vacuum-cleaner', 'violin', 'wolf', 'woman'
 ] as const
 
+/**
+ * The AVSS class a name stands for (1..70), or null: case, spaces and underscores aside
+ * ("Emergency car", "emergency_car" → emergency-car); background is no class to paint.
+ */
+export function avssClassIndex(name: string | null | undefined): number | null {
+  if (!name) return null
+  const key = name.trim().toLowerCase().replace(/[\s_]+/g, '-')
+  const i = (AVSS_CLASSES as readonly string[]).indexOf(key)
+  return i > 0 ? i : null
+}
+
 /** PASCAL-VOC bit-interleave colormap of n entries as RGB triplets (OFF get_v2_pallete). */
 export function vocPalette(n: number): Uint8Array {
   const out = new Uint8Array(n * 3)

@@ -96,6 +96,8 @@ export const JobInfo = z.object({
   requestedProvider: ProviderChoice,
   fallbackReason: z.string().nullable(),
   replaceEdits: z.boolean(),
+  /** AVSS with a binary model: the class its masks take (null: each clip's category, or not an AVSS job of a binary model). */
+  className: z.string().nullable(),
   /** Frames left alone because a person edited or accepted them. */
   skippedFrames: z.number().int(),
   failedClips: z.number().int(),
@@ -113,6 +115,11 @@ export const SegmentRequest = z.object({
   modelId: z.string().min(1).optional(),
   provider: ProviderChoice.optional(),
   /** Also overwrite frames a person edited or accepted. */
-  replaceEdits: z.boolean().optional()
+  replaceEdits: z.boolean().optional(),
+  /**
+   * AVSS project with a binary model (it marks what sounds, not what it is): the AVSS class its masks
+   * take. Absent: each clip's category, where that names an AVSS class.
+   */
+  className: z.string().min(1).optional()
 })
 export type SegmentRequest = z.infer<typeof SegmentRequest>

@@ -497,3 +497,57 @@ test('AVSS: find a class by name, paint it, pick recent classes with number keys
   await page.screenshot({ path: join(shots, 'editor-4-avss.png') })
   expect(pageErrors).toEqual([])
 })
+
+test('AVSS: auto-segment with a binary model asks the class of its masks, and the masks take it', async ({ page }) => {
+  test.setTimeout(120_000)
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  await logIn(page)
+  expect((await api(page, 'project.create', { dir: join(root, 'avss-auto'), name: 'Semantic auto', task: 'avss' })).status).toBe(200)
+  const job = await api<{ jobId: string }>(page, 'media.import', { paths: [video] })
+  await expect
+    .poll(async () => (await api<{ done: boolean }>(page, 'media.importResult', { jobId: job.body.jobId })).body.done, { timeout: 60_000 })
+    .toBe(true)
+  await page.reload()
+  await page.getByTestId('clip-card').first().click()
+  await waitReady(page, 0)
+  const clipId = await currentClipId(page)
+  const frames = await clipFrames(page, clipId)
+  expect(frames).toHaveLength(10)
+
+  await page.getByTestId('segment-clip').click()
+  const dialog = page.getByTestId('segment-dialog')
+  // The small SynthAVS model: a binary model, so the dialog asks for the class (the clip has no category that names one).
+  await dialog.getByTestId('segment-model').selectOption('ccformer-tiny-s4')
+  const classSelect = dialog.getByTestId('segment-class')
+  await expect(classSelect).toHaveValue('')
+  await expect(classSelect.locator('option').first()).toHaveText('each clip’s category (1 of 1 clip has none)')
+  await expect(dialog.getByTestId('segment-class-hint')).toContainText('is a binary model: it marks what sounds, not what it is')
+  await expect(dialog.getByTestId('segment-class-hint')).toContainText('Choose a class: 1 clip has no category that names an AVSS class.')
+  await expect(dialog.getByTestId('segment-start')).toBeDisabled()
+  await classSelect.selectOption('guitar')
+  await expect(dialog.getByTestId('segment-start')).toBeEnabled()
+  await dialog.screenshot({ path: join(shots, 'segment-avss-class.png') })
+  await dialog.getByTestId('segment-start').click()
+  await expect(dialog).toHaveCount(0)
+  await expect(page.getByTestId('job-runtime').first()).toContainText('ccformer-tiny-s4 as guitar')
+
+  // Every frame of the 10-s clip (two 5-frame windows) gets a model mask of background and guitar only.
+  const guitar = 28
+  const labels = (frameId: number): Promise<number[] | null> =>
+    page.evaluate(async (frameId) => {
+      const res = await fetch('/api/mask.get', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ frameId }) })
+      const m = (await res.json()) as { source: string; data: string } | null
+      if (!m || m.source !== 'model') return null
+      const bytes = Uint8Array.from(atob(m.data), (c) => c.charCodeAt(0))
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'))
+      const counts = new Map<number, number>()
+      for (const v of new Uint8Array(await new Response(stream).arrayBuffer())) counts.set(v, (counts.get(v) ?? 0) + 1)
+      return [...counts.keys()].sort((a, b) => a - b)
+    }, frameId)
+  await expect.poll(async () => labels(frames[9].id), { timeout: 60_000 }).not.toBeNull()
+  const seen = new Set<number>()
+  for (const f of frames) for (const v of (await labels(f.id)) ?? [-1]) seen.add(v)
+  expect([...seen].filter((v) => v !== 0)).toEqual([guitar])
+  expect(pageErrors).toEqual([])
+})

@@ -214,14 +214,26 @@ test('a model that cannot be timed is passed over with the reason; one that does
   const d = (await app.dispatch('model.default', { provider: 'cpu' })) as { modelId: string; reason: string }
   expect(d.modelId).toBe('plain')
   expect(d.reason).toMatch(/^broken could not be timed: Cannot load the model .*broken\.onnx/)
-  // An AVSS project (10-s clips, semantic): the binary 5-frame models do not fit, nothing is timed.
-  const home = join(root, 'avss-home')
-  process.env.AVS_MODELS_DIR = modelsDir('avss-models', { sharp: { default: true, max: 1000 } })
-  const avss = createApp({ mode: 'cli', homeDir: home })
-  apps.push(avss)
-  await avss.dispatch('project.create', { dir: join(root, 'avss-project'), task: 'avss' })
-  await expect(avss.dispatch('model.default', {})).rejects.toThrow(/No usable semantic 10-frame model/)
+  // A semantic model does not fit an S4 project: never timed, even as the only default-where-fast one.
+  const home = join(root, 'semantic-home')
+  const semDir = join(root, 'semantic-models')
+  const sem = await makeTinyModel(semDir, { name: 'sharp-avss', frames: 10, classes: 71 })
+  writeFileSync(sem.card, JSON.stringify({ ...(JSON.parse(readFileSync(sem.card, 'utf8')) as object), default: true, default_max_clip_seconds: 1000 }))
+  process.env.AVS_MODELS_DIR = semDir
+  const s4 = createApp({ mode: 'cli', homeDir: home })
+  apps.push(s4)
+  await s4.dispatch('project.create', { dir: join(root, 's4-semantic-project'), task: 's4' })
+  await expect(s4.dispatch('model.default', {})).rejects.toThrow(/No usable binary model for 5-frame clips/)
   expect(existsSync(join(home, 'speed.json'))).toBe(false)
+  // An AVSS project: a binary default fits it too (5-frame windows, a class per job), but a semantic model comes first, listed first or not.
+  copyFileSync(tiny.onnx, join(semDir, 'aaa-binary.onnx'))
+  writeFileSync(join(semDir, 'aaa-binary.model.json'), JSON.stringify({ ...(JSON.parse(readFileSync(tiny.card, 'utf8')) as object), name: 'aaa-binary', default: true }))
+  writeFileSync(sem.card, JSON.stringify({ ...(JSON.parse(readFileSync(sem.card, 'utf8')) as object), default_max_clip_seconds: undefined }))
+  const avss = createApp({ mode: 'cli', homeDir: join(root, 'avss-home') })
+  apps.push(avss)
+  expect(((await avss.dispatch('model.list', {})) as ModelInfo[]).map((m) => m.id)).toEqual(['aaa-binary', 'sharp-avss'])
+  await avss.dispatch('project.create', { dir: join(root, 'avss-project'), task: 'avss' })
+  expect(await avss.dispatch('model.default', { provider: 'cpu' })).toEqual({ modelId: 'sharp-avss', reason: null })
 }, 120_000)
 
 test('while a segmentation job runs nothing is timed: the next default is taken and the reason says why', async () => {

@@ -60,6 +60,34 @@ test('avs segment: headless, progress lines, provider fallback said once, masks 
   expect(avs('models').stdout).toMatch(/^ {2}tiny-test \(shipped\) {2}binary, 5 frames, 64×64\n {4}Tiny test model: one line for the picker\n {4}licence: same as the app \(trained by this project\)$/m)
 })
 
+test('avs segment --class: an AVSS project with the binary model, its masks in that class; without a class it says how to give one', async () => {
+  const video = await makeVideo(root, 'ten.mp4', { duration: 10, width: 64, height: 48 })
+  const dir = join(root, 'avss')
+  expect(avs('new', dir, '--task', 'avss').code).toBe(0)
+  expect(avs('import', dir, video).code).toBe(0)
+  const none = avs('segment', dir)
+  expect(none.code).toBe(1)
+  expect(none.stderr.trim().split('\n').at(-1)).toMatch(/^avs: Model "tiny-test" is a binary model: it marks what sounds, and each AVSS mask needs a class\. Clip ten_0_10000 has no category .* \(avs set --category guitar --clips 1\)$/)
+  expect(avs('segment', dir, '--class', 'viloin').stderr).toMatch(/^avs: "viloin" is not an AVSS class \(did you mean violin\?\)/m)
+  const r = avs('segment', dir, '--class', 'violin')
+  expect(r.code).toBe(0)
+  expect(r.stdout).toMatch(/^1\/1 clip\(s\) segmented with tiny-test as violin · CPU in /)
+  const out = join(root, 'avss-masks')
+  expect(avs('masks', dir, '--out', out).code).toBe(0)
+  const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { frames: Array<{ file: string; model: string }> }
+  expect(index.frames).toHaveLength(10)
+  // The palette PNGs hold violin's index (68), and background where the random tiny model marks none.
+  const py = execFileSync('/usr/bin/python3', ['-c',
+    `import json, sys, numpy as np; from PIL import Image; ix = json.load(open(sys.argv[1] + '/index.json')); ` +
+    `print(sorted(set(int(v) for f in ix['frames'] for v in np.unique(np.asarray(Image.open(sys.argv[1] + '/' + f['file']))))))`, out], { encoding: 'utf8' })
+  const values = JSON.parse(py) as number[]
+  expect(values).toContain(68)
+  expect(values.every((v) => v === 0 || v === 68)).toBe(true)
+  // Or by category: the clip's category names a class.
+  expect(avs('set', dir, '--category', 'piano').code).toBe(0)
+  expect(avs('segment', dir, '--replace-edits').stdout).toMatch(/^1\/1 clip\(s\) segmented with tiny-test · CPU in /)
+})
+
 test('avs features: the spec §4 reference (int16 half-amplitude 1 kHz sine) as a real .npy; video input; no audio', async () => {
   // The PCM is made by numpy exactly as the spec's generator did; how this CPU's sin rounds the ±16383.5 peaks moves the
   // mean by ~1e-3 (see test/unit/logMel.test.ts), so the .npy is checked against the Python reference on the same samples.

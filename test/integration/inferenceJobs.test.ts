@@ -175,6 +175,23 @@ test('an AVSS project with a 10-frame semantic model: argmax labels within the p
     expect(m.confidence).toBeGreaterThan(1 / 71)
   }
   expect(Math.max(...seen)).toBeLessThanOrEqual(70)
+  // A semantic model gives each pixel its class: a class asked of it is refused, not ignored.
+  await expect(segment(app, { modelId: 'tiny-avss', className: 'dog' })).rejects.toThrow(/Model "tiny-avss" is a semantic model: it gives each pixel its own class, so no class is chosen for it/)
+  // The binary 5-frame model on the same clip, as dog: two windows, labels 0 and dog's index.
+  const bin = await segment(app, { modelId: 'tiny-test', className: 'dog' })
+  expect(bin).toMatchObject({ status: 'done', model: 'tiny-test', className: 'dog' })
+  for (const f of clip.frames) {
+    const m = app.projects.require().store.latestMask(f.id)!
+    expect(m.model).toBe('tiny-test')
+    expect(new Set(decodeMask(m.data, 48, 32)).size).toBeLessThanOrEqual(2)
+    expect([...new Set(decodeMask(m.data, 48, 32))].every((v) => v === 0 || v === 17)).toBe(true)
+  }
+})
+
+test('a class is refused on an S4 project, where masks are binary', async () => {
+  const { app } = await projectWith3Clips()
+  await expect(segment(app, { className: 'dog' })).rejects.toThrow(/^A class is for AVSS projects segmented by a binary model; this S4 project's masks are binary \(the sounding object\)$/)
+  expect((await app.dispatch('job.list', {})) as JobInfo[]).toEqual([])
 })
 
 test('human edits and accepted frames survive a re-run; replaceEdits overwrites them; revert to model still works', async () => {
@@ -244,9 +261,8 @@ test('a GPU provider that cannot load falls back to CPU and the job says why; ba
   await expect(app.dispatch('segment.start', { clipIds: [9999] })).rejects.toThrow('No clip 9999 in this project')
   await expect(app.dispatch('segment.start', { modelId: 'nope' })).rejects.toThrow('No model "nope"; available: tiny-avss, tiny-test, tiny-unloadable')
 
-  const avss = newApp()
-  await avss.dispatch('project.create', { dir: join(root, 'avss'), task: 'avss' })
-  await expect(avss.dispatch('segment.start', { modelId: 'tiny-test' })).rejects.toThrow(
-    'model "tiny-test" takes 5 frames per clip but this AVSS project\'s clips have 10; choose a model made for 10-frame clips'
+  // A model whose frames do not divide the project's (a 10-frame semantic model on 5-s S4 clips) is refused in words.
+  await expect(app.dispatch('segment.start', { modelId: 'tiny-avss' })).rejects.toThrow(
+    'model "tiny-avss" takes 10 frames per clip but this S4 project\'s clips have 5 (not a multiple of 10); choose a model made for 5-frame clips'
   )
 })

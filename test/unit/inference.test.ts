@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { EXAMPLE_SIZE } from '../../src/shared/audio/logMel'
-import { clipLengthMismatch, graphMismatches, parseCard, taskMismatch, type ModelCard } from '../../src/main/services/inference/modelCard'
+import { clipLengthMismatch, graphMismatches, parseCard, taskMismatch, taskNative, type ModelCard } from '../../src/main/services/inference/modelCard'
 import { encodeNpyFloat32 } from '../../src/main/services/inference/npy'
 import { readGraphInfo } from '../../src/main/services/inference/onnxGraph'
 import { audioActivity, binaryConfidence, calibrate, emptyMaskConfidence, isEmptyFrame, logitsToMask, secondLevelDb } from '../../src/main/services/inference/postprocess'
@@ -207,11 +207,19 @@ describe('model card', () => {
     expect(graphMismatches(card, graph([5, 3, 64, 64], [5, 1, 96, 64], ['T', 1, 16, 16]))[0]).toMatch(/must be a static/)
   })
 
-  test('T and task vs the project are refused in words', () => {
+  test('T and task vs the project are refused in words; a multiple of T runs in windows, a binary model fits AVSS', () => {
     const card = parseCard(JSON.stringify(goodCard()), 'm')
     expect(clipLengthMismatch(card, 5, 's4')).toBeNull()
-    expect(clipLengthMismatch(card, 10, 'avss')).toBe('model "m" takes 5 frames per clip but this AVSS project\'s clips have 10; choose a model made for 10-frame clips')
-    expect(taskMismatch(card, 'avss')).toMatch(/binary model but AVSS projects need a semantic model/)
+    // A 10-frame AVSS clip runs as two 5-frame windows.
+    expect(clipLengthMismatch(card, 10, 'avss')).toBeNull()
+    expect(clipLengthMismatch(card, 7, 's4')).toBe('model "m" takes 5 frames per clip but this S4 project\'s clips have 7 (not a multiple of 5); choose a model made for 7-frame clips')
+    expect(clipLengthMismatch(card, 3, 'ms3')).toMatch(/clips have 3 \(not a multiple of 5\)/)
+    expect(taskMismatch(card, 'avss')).toBeNull()
+    expect(taskMismatch(card, 's4')).toBeNull()
+    const semantic = parseCard(JSON.stringify({ ...goodCard(), task: 'semantic', classes: ['background', 'dog'] }), 's')
+    expect(taskMismatch(semantic, 'avss')).toBeNull()
+    expect(taskMismatch(semantic, 'ms3')).toBe('model "m" is a semantic model but MS3 projects need a binary model')
+    expect([taskNative(card, 'avss'), taskNative(card, 's4'), taskNative(semantic, 'avss'), taskNative(semantic, 's4')]).toEqual([false, true, true, false])
   })
 })
 

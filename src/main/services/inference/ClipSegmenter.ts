@@ -17,6 +17,11 @@ export interface ClipInput {
   frames: Array<{ id: number; file: string; width: number; height: number }>
   audioFile: string
   audioSamples: number
+  /**
+   * The label a binary model's foreground gets (default 1): an AVSS class index where a binary model
+   * segments a semantic project. A semantic model's argmax labels are kept as they are.
+   */
+  label?: number
   /** The clip that comes next in the job: its frames and audio are read while this one runs on the model. */
   next?: ClipInput | null
 }
@@ -102,11 +107,19 @@ export class ClipSegmenter {
     return this.loaded
   }
 
+  /**
+   * Segments one clip. A clip of a multiple of T frames (the model's `clip_frames`) runs in windows of T
+   * consecutive frames, each with its own seconds of audio (examples cut from the whole clip's log-mel,
+   * so window w sees exactly the examples w·T … w·T+T−1 of the clip).
+   */
   async segment(clip: ClipInput, signal?: AbortSignal): Promise<ClipResult> {
     const { card } = this.opts
     const [H, W] = card.input_size
     const T = card.clip_frames
-    if (clip.frames.length !== T) throw new Error(`clip ${clip.clipId} has ${clip.frames.length} frames but the model takes ${T}`)
+    const N = clip.frames.length
+    if (N === 0 || N % T !== 0) throw new Error(`clip ${clip.clipId} has ${N} frames but the model takes ${T} (or a multiple of ${T})`)
+    const label = clip.label ?? 1
+    if (card.task === 'binary' && !(Number.isInteger(label) && label >= 1 && label <= 255)) throw new Error(`clip ${clip.clipId}: label ${label} is not a class index 1…255`)
     const ms: StageTimes = { decode: 0, features: 0, inference: 0, postprocess: 0 }
     let t0 = performance.now()
     const hit = this.prefetched?.key === readKey(clip) ? this.prefetched.data : null
@@ -116,36 +129,46 @@ export class ClipSegmenter {
     ms.decode = performance.now() - t0
 
     t0 = performance.now()
-    framesToTensor(rgb, W, H, card, this.framesBuf)
     const { samples, sampleRate, channels } = decodeWavPcm16(wav)
     if (sampleRate !== 16000 || channels !== 1) throw new Error(`${clip.audioFile} is ${sampleRate} Hz × ${channels} channel(s), 16 kHz mono expected`)
     // The clip's own samples (the WAV may be longer); the model input and the per-second loudness both read these.
     const pcm = samples.subarray(0, Math.max(0, Math.min(clip.audioSamples, samples.length)))
-    ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audioToTensor(pcm, pcm.length, T, this.opts.padMode))
+    const audio = audioToTensor(pcm, pcm.length, N, this.opts.padMode)
     ms.features = performance.now() - t0
 
-    t0 = performance.now()
-    const running = this.run()
-    if (clip.next) {
-      // Decoding is an ffmpeg process and a file read: they overlap the model's run instead of following it.
-      // Started on the next turn, once onnxruntime runs on its own threads: spawning ffmpeg from this
-      // large process takes tens of milliseconds of this thread.
-      const next = clip.next
-      const data = new Promise((turn) => setImmediate(turn)).then(() => this.read(next, W, H, this.opts.ffmpeg))
-      data.catch(() => undefined)
-      this.prefetched = { key: readKey(next), data }
-    }
-    const out = await running
-    ms.inference = performance.now() - t0
+    const frames: SegmentedFrame[] = []
+    const example = audio.length / N
+    for (let w = 0; w * T < N; w++) {
+      t0 = performance.now()
+      framesToTensor(rgb.slice(w * T, (w + 1) * T), W, H, card, this.framesBuf)
+      ;(this.feeds[INPUT_AUDIO].data as Float32Array).set(audio.subarray(w * T * example, (w + 1) * T * example))
+      ms.features += performance.now() - t0
 
-    t0 = performance.now()
-    const logits = out.data as Float32Array
-    const frames = clip.frames.map((f, t) => {
-      const m = logitsToMask(logits, out.dims, t, f.width, f.height, card.confidence_calibration)
-      const confidence = isEmptyFrame(logits, out.dims, t) ? emptyMaskConfidence(m.confidence, audioActivity(secondLevelDb(pcm, t, this.opts.padMode))) : m.confidence
-      return { frameId: f.id, width: f.width, height: f.height, mask: new Uint8Array(encodeMask(m.labels)), confidence }
-    })
-    ms.postprocess = performance.now() - t0
+      t0 = performance.now()
+      const running = this.run()
+      if (w === 0 && clip.next) {
+        // Decoding is an ffmpeg process and a file read: they overlap the model's run instead of following it.
+        // Started on the next turn, once onnxruntime runs on its own threads: spawning ffmpeg from this
+        // large process takes tens of milliseconds of this thread.
+        const next = clip.next
+        const data = new Promise((turn) => setImmediate(turn)).then(() => this.read(next, W, H, this.opts.ffmpeg))
+        data.catch(() => undefined)
+        this.prefetched = { key: readKey(next), data }
+      }
+      const out = await running
+      ms.inference += performance.now() - t0
+
+      t0 = performance.now()
+      const logits = out.data as Float32Array
+      for (let t = 0; t < T; t++) {
+        const f = clip.frames[w * T + t]
+        const m = logitsToMask(logits, out.dims, t, f.width, f.height, card.confidence_calibration)
+        const confidence = isEmptyFrame(logits, out.dims, t) ? emptyMaskConfidence(m.confidence, audioActivity(secondLevelDb(pcm, w * T + t, this.opts.padMode))) : m.confidence
+        if (card.task === 'binary' && label !== 1) for (let i = 0; i < m.labels.length; i++) if (m.labels[i]) m.labels[i] = label
+        frames.push({ frameId: f.id, width: f.width, height: f.height, mask: new Uint8Array(encodeMask(m.labels)), confidence })
+      }
+      ms.postprocess += performance.now() - t0
+    }
     const s = await this.session()
     return { clipId: clip.clipId, frames, provider: s.provider, fallbackReason: this.runtimeFallback ?? s.fallbackReason, ms, threadId }
   }

@@ -129,18 +129,28 @@ function outputMismatches(card: ModelCard, out: GraphValue): string[] {
   return problems
 }
 
-/** Refuses a model whose T differs from the project's clip length, in words a user can act on. */
+/**
+ * Refuses a model whose T does not fit the project's clip length, in words a user can act on. A clip
+ * of a multiple of T frames runs in windows of T consecutive frames, each with its own seconds of
+ * audio (a 5-frame model on a 10-s AVSS clip: frames 0–4, then 5–9), as the AVSBench code pairs
+ * frame t with audio example t.
+ */
 export function clipLengthMismatch(card: ModelCard, projectFrames: number, task: string): string | null {
-  if (card.clip_frames === projectFrames) return null
-  return `model "${card.name}" takes ${card.clip_frames} frames per clip but this ${task.toUpperCase()} project's clips have ${projectFrames}; choose a model made for ${projectFrames}-frame clips`
+  if (card.clip_frames > 0 && projectFrames % card.clip_frames === 0) return null
+  return `model "${card.name}" takes ${card.clip_frames} frames per clip but this ${task.toUpperCase()} project's clips have ${projectFrames} (not a multiple of ${card.clip_frames}); choose a model made for ${projectFrames}-frame clips`
 }
 
-/** Whether the model's task fits the project: binary for S4/MS3, semantic for AVSS. */
+/**
+ * Whether the model's task fits the project: binary for S4/MS3; semantic for AVSS, or a binary model,
+ * whose mask (what sounds) takes a class the user names (`SegmentRequest.className`, or the clip's category).
+ */
 export function taskMismatch(card: ModelCard, projectTask: string): string | null {
-  const want = projectTask === 'avss' ? 'semantic' : 'binary'
-  if (card.task === want) return null
-  return `model "${card.name}" is a ${card.task} model but ${projectTask.toUpperCase()} projects need a ${want} model`
+  if (projectTask === 'avss' || card.task === 'binary') return null
+  return `model "${card.name}" is a ${card.task} model but ${projectTask.toUpperCase()} projects need a binary model`
 }
+
+/** Whether the model gives the project's own kind of mask (a semantic model for AVSS), so it comes before one that only fits. */
+export const taskNative = (card: ModelCard, projectTask: string): boolean => card.task === (projectTask === 'avss' ? 'semantic' : 'binary')
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256')

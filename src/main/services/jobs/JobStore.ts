@@ -7,6 +7,8 @@ export interface SegmentParams {
   modelId: string
   requestedProvider: ProviderChoice
   replaceEdits: boolean
+  /** AVSS with a binary model: the AVSS class its masks take; null or absent: each clip's category. */
+  className?: string | null
   provider: ProviderId | null
   fallbackReason: string | null
   skippedFrames: number
@@ -84,7 +86,7 @@ export function toJobInfo(j: StoredJob, live?: { currentClipId: number | null; r
   const p = j.params
   return {
     id: j.id, kind: 'segment', status: j.status, total: j.total, done: j.done, clipIds: p.clipIds, currentClipId: live?.currentClipId ?? null,
-    model: p.modelId, provider: p.provider, requestedProvider: p.requestedProvider, fallbackReason: p.fallbackReason, replaceEdits: p.replaceEdits,
+    model: p.modelId, provider: p.provider, requestedProvider: p.requestedProvider, fallbackReason: p.fallbackReason, replaceEdits: p.replaceEdits, className: p.className ?? null,
     skippedFrames: p.skippedFrames, failedClips: p.failedClips, elapsedMs: p.elapsedMs + (live?.runMs ?? 0), remainingMs: live?.remainingMs ?? null,
     error: j.error, createdAt: j.createdAt, updatedAt: j.updatedAt
   }

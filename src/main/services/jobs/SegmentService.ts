@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import type { InferenceSettings, JobInfo, ProviderChoice, SegmentRequest } from '../../../shared/inference'
 import type { ClipInput, ClipResult, SegmenterOptions } from '../inference/ClipSegmenter'
-import { clipLengthMismatch, taskMismatch, type ModelCard } from '../inference/modelCard'
+import { clipLengthMismatch, taskMismatch, taskNative, type ModelCard } from '../inference/modelCard'
 import type { ModelEntry, ModelRegistry } from '../inference/models'
 import { PROVIDER_LABEL, defaultThreads } from '../inference/session'
 import { timeClip, type ClipTiming, type SpeedProbe } from '../inference/speedProbe'
@@ -14,6 +14,8 @@ import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
 import { diskFullError } from '../project/diskFull'
 import { CLIP_SECONDS, type ClipDetail, type TaskType } from '../../../shared/domain'
+import { AVSS_CLASSES, avssClassIndex } from '../../../shared/avsClasses'
+import { closest } from '../../../shared/closest'
 
 export interface SegmentServiceDeps {
   projects: ProjectService
@@ -62,7 +64,7 @@ interface LiveJob {
 
 const EMPTY_INFO: JobInfo = {
   id: '', kind: 'segment', status: 'interrupted', total: 0, done: 0, clipIds: [], currentClipId: null, model: null, provider: null, requestedProvider: 'auto',
-  fallbackReason: null, replaceEdits: false, skippedFrames: 0, failedClips: 0, elapsedMs: 0, remainingMs: null, error: null, createdAt: '', updatedAt: ''
+  fallbackReason: null, replaceEdits: false, className: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0, remainingMs: null, error: null, createdAt: '', updatedAt: ''
 }
 
 /** Review states a person set: a model run leaves these frames alone unless asked to replace edits. */
@@ -139,6 +141,31 @@ export class SegmentService {
     return { task, frames, misfit: (card) => clipLengthMismatch(card, frames, task) ?? taskMismatch(card, task) }
   }
 
+  /**
+   * The class a job's masks take where a binary model segments an AVSS project (it marks what sounds,
+   * not what it is): the request's class, checked, else null (each clip's category). A class asked of
+   * any other job is refused rather than ignored.
+   */
+  private jobClass(project: OpenProject, card: ModelCard, className: string | null | undefined): string | null {
+    const task = project.store.task
+    if (className == null) return null
+    if (task !== 'avss') throw new ApiError('bad_class', `A class is for AVSS projects segmented by a binary model; this ${task.toUpperCase()} project's masks are binary (the sounding object)`)
+    if (card.task !== 'binary') throw new ApiError('bad_class', `Model "${card.name}" is a semantic model: it gives each pixel its own class, so no class is chosen for it`)
+    const i = avssClassIndex(className)
+    if (i === null) {
+      const near = closest(className.trim().toLowerCase(), AVSS_CLASSES.slice(1))
+      throw new ApiError('bad_class', `"${className}" is not an AVSS class${near ? ` (did you mean ${near}?)` : ''}; the 70 classes are label2idx.json's, e.g. man, woman, guitar, piano, dog, car`)
+    }
+    return AVSS_CLASSES[i]
+  }
+
+  /** The label a clip's masks take (1 unless a binary model segments an AVSS project), or why the clip has none (a string). */
+  private clipLabel(project: OpenProject, card: ModelCard, className: string | null | undefined, clip: { name: string; category: string | null }): number | string {
+    if (project.store.task !== 'avss' || card.task !== 'binary') return 1
+    const i = avssClassIndex(className ?? clip.category)
+    return i ?? `no AVSS class (the job names none, and the clip's category ${clip.category ? `"${clip.category}" is not one` : 'is not set'})`
+  }
+
   /** The model a request names, else the settings' default, else `defaultModel`'s choice for the project and this computer. */
   async resolveModel(modelId: string | undefined, project: OpenProject, provider?: ProviderChoice): Promise<ModelEntry> {
     const all = await this.deps.models.list()
@@ -193,7 +220,9 @@ export class SegmentService {
     }
     const passed: string[] = []
     let slow: ModelEntry | null = null
-    for (const m of all) {
+    // A model that gives the project's own kind of mask (semantic for AVSS) before one that only fits it.
+    const native = (m: ModelEntry): boolean => !!m.card && taskNative(m.card, task)
+    for (const m of [...all.filter(native), ...all.filter((m) => !native(m))]) {
       if (!fits(m)) continue
       const limit = m.defaultMaxClipSeconds
       if (limit === null) return { model: m, reason: passed.length ? passed.join('; ') : null }
@@ -226,7 +255,7 @@ export class SegmentService {
     }
     // Nothing else fits: a model too slow to be the default here still beats none.
     if (slow) return { model: slow, reason: `${passed.join('; ')}; no other model fits this project` }
-    throw new ApiError('no_model', `No usable ${task === 'avss' ? 'semantic' : 'binary'} ${frames}-frame model${passed.length ? ` (${passed.join('; ')})` : ''}; add a .onnx + .model.json pair to ${this.deps.models.userDir}`)
+    throw new ApiError('no_model', `No usable ${task === 'avss' ? 'semantic or binary' : 'binary'} model for ${frames}-frame clips${passed.length ? ` (${passed.join('; ')})` : ''}; add a .onnx + .model.json pair to ${this.deps.models.userDir}`)
   }
 
   /** One running segmentation job per project: a second request is refused and names the running one. */
@@ -243,13 +272,20 @@ export class SegmentService {
     this.refuseIfRunning(project)
     const requestedProvider = req.provider ?? (await this.deps.settings()).provider
     const model = await this.resolveModel(req.modelId, project, requestedProvider)
-    const all = project.store.listClips().map((c) => c.id)
+    const clips = new Map(project.store.listClips().map((c) => [c.id, c]))
+    const all = [...clips.keys()]
     const clipIds = req.clipIds ? [...new Set(req.clipIds)] : all
-    const unknown = clipIds.filter((id) => !all.includes(id))
+    const unknown = clipIds.filter((id) => !clips.has(id))
     if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project`)
     if (clipIds.length === 0) throw new ApiError('no_clips', 'The project has no clips to segment; import a video first')
+    const className = this.jobClass(project, model.card!, req.className)
+    const classless = clipIds.map((id) => clips.get(id)!).filter((c) => typeof this.clipLabel(project, model.card!, className, c) === 'string')
+    if (classless.length) {
+      const names = classless.slice(0, 5).map((c) => c.name).join(', ') + (classless.length > 5 ? `, … (${classless.length} in all)` : '')
+      throw new ApiError('no_class', `Model "${model.id}" is a binary model: it marks what sounds, and each AVSS mask needs a class. ${classless.length === 1 ? 'Clip' : `${classless.length} clips`} ${names} ${classless.length === 1 ? 'has' : 'have'} no category that names an AVSS class: choose the class for this job (Auto-segment's "Class of the masks", avs segment --class guitar) or set the clips' category to an AVSS class (avs set --category guitar --clips ${classless.slice(0, 5).map((c) => c.id).join(',')})`)
+    }
     const params: SegmentParams = {
-      clipIds, modelId: model.id, requestedProvider, replaceEdits: req.replaceEdits ?? false,
+      clipIds, modelId: model.id, requestedProvider, replaceEdits: req.replaceEdits ?? false, className,
       provider: null, fallbackReason: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0
     }
     this.refuseIfRunning(project)
@@ -395,7 +431,9 @@ export class SegmentService {
     this.emit(job)
     const options: SegmenterOptions = {
       modelPath: job.model.onnxPath, card, provider: first.params.requestedProvider,
-      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(), padMode: padModeOf(store.task),
+      threads: (await this.deps.settings()).threads ?? undefined, ffmpeg: await this.deps.ffmpeg(),
+      // Missing seconds are padded as the model was trained: a binary model as S4/MS3 (the last second repeated), even on an AVSS project.
+      padMode: padModeOf(card.task === 'binary' ? 's4' : store.task),
       runId: `${job.id}:${randomUUID()}`
     }
     const errors: string[] = []
@@ -411,8 +449,10 @@ export class SegmentService {
       if (!clip) failure = `clip ${clipId} no longer exists`
       else {
         try {
+          const label = this.clipLabel(job.project, card, first.params.className, clip)
+          if (typeof label === 'string') throw new Error(label)
           const nextClip = i + 1 < first.total ? store.getClip(first.params.clipIds[i + 1]) : null
-          result = await this.runner.segment(options, { ...clipInput(mediaDir, clip), next: nextClip ? clipInput(mediaDir, nextClip) : null })
+          result = await this.runner.segment(options, { ...clipInput(mediaDir, clip), label, next: nextClip ? clipInput(mediaDir, nextClip) : null })
         } catch (err) {
           if (err instanceof ClipRunError && err.fatal) return this.finish(job, 'failed', err.message)
           failure = `${clip.name}: ${(err as Error).message}`

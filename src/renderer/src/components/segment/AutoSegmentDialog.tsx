@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react'
 import type { ProjectSummary } from '../../../../shared/domain'
+import { AVSS_CLASSES, avssClassIndex } from '../../../../shared/avsClasses'
 import type { ModelInfo } from '../../../../shared/inference'
 import { plural } from '../../format'
+import { useClips } from '../../queries/api'
 import { useDefaultModel, useInferenceSettings, useModels, useStartSegment } from '../../queries/segment'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
@@ -10,17 +12,22 @@ import './segment.css'
 
 /**
  * The model a new job gets when the app cannot say (`model.default` failed): the settings' model if it
- * fits, else the first that fits, passing over a "default where fast" model not timed within its limit here.
+ * fits, else the first that fits (a semantic one first on AVSS), passing over a "default where fast"
+ * model not timed within its limit here.
  */
 export function defaultModel(models: ModelInfo[], preferred: string | null, project: ProjectSummary): ModelInfo | undefined {
   const fits = (m: ModelInfo): boolean => modelMismatch(m, project) === null
   const fastEnough = (m: ModelInfo): boolean => m.defaultMaxClipSeconds === null || (m.clipSeconds !== null && m.clipSeconds.seconds < m.defaultMaxClipSeconds)
-  return models.find((m) => m.id === preferred && fits(m)) ?? models.find((m) => fits(m) && fastEnough(m)) ?? models.find(fits)
+  const native = (m: ModelInfo): boolean => m.task === (project.task === 'avss' ? 'semantic' : 'binary')
+  const ordered = [...models.filter(native), ...models.filter((m) => !native(m))]
+  return models.find((m) => m.id === preferred && fits(m)) ?? ordered.find((m) => fits(m) && fastEnough(m)) ?? ordered.find(fits)
 }
 
 /**
  * Starts an auto-segmentation job for some clips (or, with `clipIds` null, the whole project):
- * which model, and whether frames a person edited are replaced (default: kept).
+ * which model, and whether frames a person edited are replaced (default: kept). On an AVSS project a
+ * binary model marks what sounds, not what it is: its masks take the class chosen here, or each
+ * clip's category where that names an AVSS class.
  */
 export function AutoSegmentDialog({
   project,
@@ -46,13 +53,20 @@ export function AutoSegmentDialog({
   const fallback = auto.isError ? defaultModel(list, settings.data?.modelId ?? null, project)?.id : undefined
   const modelId = chosen ?? auto.data?.modelId ?? fallback ?? ''
   const count = clipIds?.length ?? project.clipCount
-  const summary = list.find((m) => m.id === modelId)?.summary ?? null
+  const model = list.find((m) => m.id === modelId)
+  const summary = model?.summary ?? null
+  const needsClass = project.task === 'avss' && model?.task === 'binary'
+  const [className, setClassName] = useState('')
+  const clips = useClips(project.dir)
+  const targets = clipIds ? (clips.data ?? []).filter((c) => clipIds.includes(c.id)) : (clips.data ?? [])
+  const classless = needsClass && clips.data ? targets.filter((c) => avssClassIndex(c.category) === null).length : 0
+  const classMissing = needsClass && className === '' && (classless > 0 || !clips.data)
 
   const submit = (e: FormEvent): void => {
     e.preventDefault()
     // Not chosen here: the app decides at start, by the same rule as the answer shown (which may be a moment old).
     const named = chosen ?? fallback
-    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(named ? { modelId: named } : {}), replaceEdits }, { onSuccess: onClose })
+    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(named ? { modelId: named } : {}), ...(needsClass && className ? { className } : {}), replaceEdits }, { onSuccess: onClose })
   }
 
   return (
@@ -96,6 +110,23 @@ export function AutoSegmentDialog({
             {summary}
           </p>
         )}
+        {needsClass && (
+          <>
+            <label htmlFor="segment-class">Class of the masks</label>
+            <select id="segment-class" value={className} onChange={(e) => setClassName(e.target.value)} data-testid="segment-class">
+              <option value="">each clip’s category{classless ? ` (${classless} of ${plural(targets.length, 'clip')} ${classless === 1 ? 'has' : 'have'} none)` : ''}</option>
+              {AVSS_CLASSES.slice(1).map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+            <p className="hint" data-testid="segment-class-hint">
+              {modelLabel(model!)} is a binary model: it marks what sounds, not what it is, so its masks take this class; give another sounding object its class with the class picker and fill.
+              {classless > 0 && className === '' && ` Choose a class: ${plural(classless, 'clip')} ${classless === 1 ? 'has' : 'have'} no category that names an AVSS class.`}
+            </p>
+          </>
+        )}
         <label className="checkbox">
           <input type="checkbox" checked={replaceEdits} onChange={(e) => setReplaceEdits(e.target.checked)} data-testid="segment-replace-edits" /> Replace edits
           <span className="muted"> — also overwrite frames a person edited, accepted or rejected (off: those are kept; the model’s mask stays available through “Revert to model”)</span>
@@ -117,7 +148,7 @@ export function AutoSegmentDialog({
           <button type="button" className="ghost" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={start.isPending || !modelId || (chosen === null && auto.isFetching) || count === 0} data-testid="segment-start">
+          <button type="submit" className="primary" disabled={start.isPending || !modelId || (chosen === null && auto.isFetching) || count === 0 || classMissing} data-testid="segment-start">
             Auto-segment {plural(count, 'clip')}
           </button>
         </div>

@@ -92,6 +92,7 @@ function JobRow({
         </span>
         <span className="muted" data-testid="job-runtime" title={`Asked for: ${PROVIDER_LABEL[job.requestedProvider]}`}>
           {job.model ?? 'model ?'}
+          {job.className && ` as ${job.className}`}
           {' · '}
           {job.provider ? PROVIDER_LABEL[job.provider] : active ? `${PROVIDER_LABEL[job.requestedProvider]}, starting` : `${PROVIDER_LABEL[job.requestedProvider]} asked, no clip ran`}
         </span>

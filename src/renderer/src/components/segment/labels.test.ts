@@ -22,7 +22,10 @@ describe('segment labels', () => {
 
   test('a model that cannot segment the project says why (as the backend checks it)', () => {
     expect(modelMismatch(model('a'), project('s4', 5))).toBeNull()
-    expect(modelMismatch(model('a'), project('avss', 10))).toMatch(/binary model; this AVSS project needs a semantic one/)
+    // A binary model fits AVSS too (its masks take the class the job names), in 5-frame windows of a 10-frame clip.
+    expect(modelMismatch(model('a'), project('avss', 10))).toBeNull()
+    expect(modelMismatch(model('e', { task: 'semantic', clipFrames: 10 }), project('s4', 10))).toMatch(/a semantic model; this S4 project needs a binary one/)
+    expect(modelMismatch(model('f', { clipFrames: 3 }), project('avss', 10))).toMatch(/takes 3 frames per clip; this project's clips have 10/)
     expect(modelMismatch(model('b', { task: 'semantic', clipFrames: 10 }), project('avss', 10))).toBeNull()
     expect(modelMismatch(model('c', { clipFrames: 10 }), project('ms3', 5))).toMatch(/takes 10 frames per clip; this project's clips have 5/)
     expect(modelMismatch(model('d', { valid: false, reason: 'sha256 differs' }), project('s4', 5))).toBe('sha256 differs')
@@ -34,6 +37,9 @@ describe('segment labels', () => {
     expect(defaultModel(list, 's4b', project('s4', 5))?.id).toBe('s4b')
     expect(defaultModel(list, 'avss', project('s4', 5))?.id).toBe('s4a')
     expect(defaultModel(list, 'bad', project('avss', 10))?.id).toBe('avss')
+    // AVSS: a semantic model before a binary one that only fits, wherever it is listed.
+    expect(defaultModel([model('s4a'), model('avss', { task: 'semantic', clipFrames: 10 })], null, project('avss', 10))?.id).toBe('avss')
+    expect(defaultModel([model('s4a')], null, project('avss', 10))?.id).toBe('s4a')
     expect(defaultModel(list.slice(0, 1), null, project('s4', 5))).toBeUndefined()
   })
 })

@@ -21,12 +21,15 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`
 }
 
-/** Why a valid model cannot segment this project's clips (null: it can), as the backend checks it. */
+/**
+ * Why a valid model cannot segment this project's clips (null: it can), as the backend checks it: a
+ * semantic model only for AVSS; a binary model anywhere (on AVSS its masks take the class the job
+ * names); a clip of a multiple of the model's frames runs in windows of that many.
+ */
 export function modelMismatch(model: ModelInfo, project: ProjectSummary): string | null {
   if (!model.valid) return model.reason ?? 'refused'
-  const wantTask = project.task === 'avss' ? 'semantic' : 'binary'
-  if (model.task && model.task !== wantTask) return `a ${model.task} model; this ${project.task.toUpperCase()} project needs a ${wantTask} one`
-  if (model.clipFrames !== null && model.clipFrames !== project.clipSeconds) return `takes ${model.clipFrames} frames per clip; this project's clips have ${project.clipSeconds}`
+  if (model.task === 'semantic' && project.task !== 'avss') return `a semantic model; this ${project.task.toUpperCase()} project needs a binary one`
+  if (model.clipFrames !== null && (model.clipFrames <= 0 || project.clipSeconds % model.clipFrames !== 0)) return `takes ${model.clipFrames} frames per clip; this project's clips have ${project.clipSeconds}`
   return null
 }
 
