@@ -27,8 +27,8 @@ Usage:
   avs info <project> [--json]                          videos, clips (ids, status, category, split, confidence), frames
   avs segment <project> [--clips 1,2,…] [--model <id>] [--provider auto|cpu|webgpu|cuda|dml|coreml] [--replace-edits] [--progress]
                                                        auto-segment clips (all by default) with an ONNX model
-             [--class <avss-class>]                    AVSS with a binary model: the class its masks take
-                                                       (default: each clip's category, where it names an AVSS class)
+             [--class <avss-class>]                    AVSS with a binary model: the class of the masks of clips
+                                                       whose category names no AVSS class (a category that does wins)
   avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
   avs set <project> [--clips 1,2,…] [--category <name>|none] [--split train|val|test|none] [--status accepted|rejected|unreviewed]
                                                        label clips and review their frames (all clips by default)
@@ -356,6 +356,9 @@ async function cmdSegment(app: App, p: Parsed): Promise<number> {
   const resume = str(p, 'resume')
   let jobId: string
   if (resume) {
+    // A job continues as it was started: an option that would change it is refused, not ignored.
+    const changes = ['clips', 'model', 'class', 'provider', 'replace-edits'].filter((k) => p.flags.has(k))
+    if (changes.length) throw new UsageError(`--resume continues the job as it was started; ${changes.map((k) => `--${k}`).join(', ')} cannot change it (start a new job instead)`)
     // A job stopped by Ctrl-C or a crash continues from its first unfinished clip.
     const jobs = (await app.dispatch('job.list', {})) as JobInfo[]
     const target = resume === 'last' ? jobs.find((j) => j.status === 'interrupted' || j.status === 'cancelled') : jobs.find((j) => j.id === resume)

@@ -234,6 +234,19 @@ test('a model that cannot be timed is passed over with the reason; one that does
   expect(((await avss.dispatch('model.list', {})) as ModelInfo[]).map((m) => m.id)).toEqual(['aaa-binary', 'sharp-avss'])
   await avss.dispatch('project.create', { dir: join(root, 'avss-project'), task: 'avss' })
   expect(await avss.dispatch('model.default', { provider: 'cpu' })).toEqual({ modelId: 'sharp-avss', reason: null })
+  // Its masks made by the binary default (a class per job): the semantic model still comes first, the pin does not hold it back.
+  await avss.imports.wait(((await avss.dispatch('media.import', { paths: [video] })) as { jobId: string }).jobId)
+  const byBinary = await avss.segments.wait(((await avss.dispatch('segment.start', { modelId: 'aaa-binary', className: 'dog', provider: 'cpu' })) as { jobId: string }).jobId)
+  expect(byBinary).toMatchObject({ status: 'done', model: 'aaa-binary', className: 'dog' })
+  expect(await avss.dispatch('model.default', { provider: 'cpu' })).toEqual({ modelId: 'sharp-avss', reason: null })
+  // With binary models only, a default-where-fast one is timed per run of 5 frames, and the reason says a 10-frame clip takes two.
+  process.env.AVS_MODELS_DIR = modelsDir('avss-binary-only', { 'fast-bin': { default: true, max: 1000 } })
+  const binOnly = createApp({ mode: 'cli', homeDir: join(root, 'avss-bin-home') })
+  apps.push(binOnly)
+  await binOnly.dispatch('project.create', { dir: join(root, 'avss-bin-project'), task: 'avss' })
+  expect(await binOnly.dispatch('model.default', { provider: 'cpu' })).toMatchObject({
+    modelId: 'fast-bin', reason: expect.stringMatching(/^fast-bin runs a clip in \d+\.\d\d s on CPU here \(this project's 10-frame clips take 2 runs of 5 frames\), under the 1000 s it needs to be the default$/)
+  })
 }, 120_000)
 
 test('while a segmentation job runs nothing is timed: the next default is taken and the reason says why', async () => {

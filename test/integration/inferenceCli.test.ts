@@ -83,6 +83,10 @@ test('avs segment --class: an AVSS project with the binary model, its masks in t
   const values = JSON.parse(py) as number[]
   expect(values).toContain(68)
   expect(values.every((v) => v === 0 || v === 68)).toBe(true)
+  // --resume continues a job as it was started: a class (or model, clips…) is refused, not ignored.
+  const changed = avs('segment', dir, '--resume', 'last', '--class', 'piano')
+  expect(changed.code).toBe(2)
+  expect(changed.stderr.split('\n')[0]).toBe('avs: --resume continues the job as it was started; --class cannot change it (start a new job instead)')
   // Or by category: the clip's category names a class.
   expect(avs('set', dir, '--category', 'piano').code).toBe(0)
   expect(avs('segment', dir, '--replace-edits').stdout).toMatch(/^1\/1 clip\(s\) segmented with tiny-test · CPU in /)

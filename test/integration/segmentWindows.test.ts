@@ -120,6 +120,7 @@ test('an AVSS job with a binary model: the class named, else the clip\'s categor
     /binary model: it marks what sounds, and each AVSS mask needs a class\. Clip ten_0_10000 has no category that names an AVSS class: choose the class for this job .*avs segment --class guitar\) or set the clips' category to an AVSS class \(avs set --category guitar --clips 1\)$/
   )
   await expect(segment({ modelId: 'ccformer-tiny-s4', className: 'gutiar' })).rejects.toThrow(/"gutiar" is not an AVSS class \(did you mean guitar\?\)/)
+  await expect(segment({ modelId: 'ccformer-tiny-s4', className: 'vacum cleaner' })).rejects.toThrow(/"vacum cleaner" is not an AVSS class \(did you mean vacuum-cleaner\?\)/)
   await expect(segment({ modelId: 'ccformer-tiny-s4', className: 'background' })).rejects.toThrow(/"background" is not an AVSS class/)
   expect(app.projects.require().store.latestMask(app.projects.require().store.getClip(clip.clipId)!.frames[0].id)).toBeNull()
 
@@ -129,9 +130,23 @@ test('an AVSS job with a binary model: the class named, else the clip\'s categor
   // All 10 frames were segmented, each once.
   for (const f of app.projects.require().store.getClip(clip.clipId)!.frames) expect(app.projects.require().store.listMaskRevisions(f.id)).toHaveLength(1)
 
-  // The clip's category names a class ("emergency car" → emergency-car): no class needed.
+  // The clip's category names a class ("emergency car" → emergency-car): no class needed, and a job's class
+  // does not override it (it is for the clips whose category names none).
   await app.dispatch('clip.update', { clipId: clip.clipId, category: 'emergency car' })
   const byCategory = await segment({ modelId: 'ccformer-tiny-s4', provider: 'cpu' })
   expect(byCategory).toMatchObject({ status: 'done', className: null })
   expect([...labelsOf()].sort((a, b) => a - b)).toEqual([0, avssClassIndex('emergency-car')])
+  expect(await segment({ modelId: 'ccformer-tiny-s4', provider: 'cpu', className: 'dog' })).toMatchObject({ status: 'done', className: 'dog' })
+  expect([...labelsOf()].sort((a, b) => a - b)).toEqual([0, avssClassIndex('emergency-car')])
+
+  // A job cut short resumes; a clip that lost its category meanwhile refuses the resume up front, naming it.
+  const { store } = app.projects.require()
+  const last = await segment({ modelId: 'ccformer-tiny-s4', provider: 'cpu' })
+  store.db.prepare(`UPDATE jobs SET status = 'interrupted', done = 0 WHERE id = ?`).run(last.id)
+  await app.dispatch('clip.update', { clipId: clip.clipId, category: null })
+  await expect(app.dispatch('job.resume', { jobId: last.id })).rejects.toThrow(/Clip ten_0_10000 has no category that names an AVSS class/)
+  await app.dispatch('clip.update', { clipId: clip.clipId, category: 'Piano' })
+  await app.dispatch('job.resume', { jobId: last.id })
+  expect(await app.segments.wait(last.id)).toMatchObject({ status: 'done' })
+  expect([...labelsOf()].sort((a, b) => a - b)).toEqual([0, avssClassIndex('piano')])
 }, 120_000)

@@ -143,27 +143,40 @@ export class SegmentService {
 
   /**
    * The class a job's masks take where a binary model segments an AVSS project (it marks what sounds,
-   * not what it is): the request's class, checked, else null (each clip's category). A class asked of
-   * any other job is refused rather than ignored.
+   * not what it is) and a clip's category names no AVSS class: the request's class, checked, else null.
+   * A class asked of any other job is refused rather than ignored.
    */
-  private jobClass(project: OpenProject, card: ModelCard, className: string | null | undefined): string | null {
+  private jobClass(project: OpenProject, model: ModelEntry, className: string | null | undefined): string | null {
     const task = project.store.task
     if (className == null) return null
     if (task !== 'avss') throw new ApiError('bad_class', `A class is for AVSS projects segmented by a binary model; this ${task.toUpperCase()} project's masks are binary (the sounding object)`)
-    if (card.task !== 'binary') throw new ApiError('bad_class', `Model "${card.name}" is a semantic model: it gives each pixel its own class, so no class is chosen for it`)
+    if (model.card?.task !== 'binary') throw new ApiError('bad_class', `Model "${model.id}" is a semantic model: it gives each pixel its own class, so no class is chosen for it`)
     const i = avssClassIndex(className)
     if (i === null) {
-      const near = closest(className.trim().toLowerCase(), AVSS_CLASSES.slice(1))
+      const near = closest(className.trim().toLowerCase().replace(/[\s_]+/g, '-'), AVSS_CLASSES.slice(1))
       throw new ApiError('bad_class', `"${className}" is not an AVSS class${near ? ` (did you mean ${near}?)` : ''}; the 70 classes are label2idx.json's, e.g. man, woman, guitar, piano, dog, car`)
     }
     return AVSS_CLASSES[i]
   }
 
-  /** The label a clip's masks take (1 unless a binary model segments an AVSS project), or why the clip has none (a string). */
+  /**
+   * The label a clip's masks take: 1, unless a binary model segments an AVSS project: then the clip's
+   * category where it names an AVSS class (what a person said of this clip), else the job's class; or
+   * why the clip has none (a string).
+   */
   private clipLabel(project: OpenProject, card: ModelCard, className: string | null | undefined, clip: { name: string; category: string | null }): number | string {
     if (project.store.task !== 'avss' || card.task !== 'binary') return 1
-    const i = avssClassIndex(className ?? clip.category)
-    return i ?? `no AVSS class (the job names none, and the clip's category ${clip.category ? `"${clip.category}" is not one` : 'is not set'})`
+    const i = avssClassIndex(clip.category) ?? avssClassIndex(className)
+    return i ?? `no AVSS class (its category ${clip.category ? `"${clip.category}" is not one` : 'is not set'}, and the job names none)`
+  }
+
+  /** Refuses a binary-model AVSS job some of whose clips would get no class, before anything runs: which clips, and both ways out. */
+  private refuseClassless(project: OpenProject, model: ModelEntry, className: string | null, clips: Array<{ id: number; name: string; category: string | null }>): void {
+    const classless = clips.filter((c) => typeof this.clipLabel(project, model.card!, className, c) === 'string')
+    if (!classless.length) return
+    const one = classless.length === 1
+    const names = classless.slice(0, 5).map((c) => c.name).join(', ') + (classless.length > 5 ? `, … (${classless.length} in all)` : '')
+    throw new ApiError('no_class', `Model "${model.id}" is a binary model: it marks what sounds, and each AVSS mask needs a class. ${one ? 'Clip' : `${classless.length} clips`} ${names} ${one ? 'has' : 'have'} no category that names an AVSS class: choose the class for this job (Auto-segment's "Class of the masks", avs segment --class guitar) or set the clips' category to an AVSS class (avs set --category guitar --clips ${classless.slice(0, 5).map((c) => c.id).join(',')})`)
   }
 
   /** The model a request names, else the settings' default, else `defaultModel`'s choice for the project and this computer. */
@@ -214,14 +227,16 @@ export class SegmentService {
     const fits = (m: ModelEntry): boolean => m.valid && !!m.card && misfit(m.card) === null
     // A dataset made by one model: the default that made this project's latest model masks stays its default
     // (masks record the card's name; imported predictions and non-default models do not count).
+    // A model that gives the project's own kind of mask (semantic for AVSS) before one that only fits it,
+    // also before the pinned one: a semantic model installed after a binary one made an AVSS project's masks.
+    const native = (m: ModelEntry): boolean => !!m.card && taskNative(m.card, task)
+    const nativeFits = all.some((m) => native(m) && fits(m))
     for (const used of project.store.maskModels()) {
       const same = all.find((m) => m.isDefault && fits(m) && (m.card?.name === used || m.id === used))
-      if (same) return { model: same, reason: `${same.id} made this project's latest model masks (a project keeps one default model; choose another to change it)` }
+      if (same && (native(same) || !nativeFits)) return { model: same, reason: `${same.id} made this project's latest model masks (a project keeps one default model; choose another to change it)` }
     }
     const passed: string[] = []
     let slow: ModelEntry | null = null
-    // A model that gives the project's own kind of mask (semantic for AVSS) before one that only fits it.
-    const native = (m: ModelEntry): boolean => !!m.card && taskNative(m.card, task)
     for (const m of [...all.filter(native), ...all.filter((m) => !native(m))]) {
       if (!fits(m)) continue
       const limit = m.defaultMaxClipSeconds
@@ -245,7 +260,9 @@ export class SegmentService {
         const timing = this.timingChain.then(() => speed.measure(m, choice, threads, () => !importRan && this.deps.busy?.() == null))
         this.timingChain = timing.catch(() => undefined)
         const s = await timing.finally(() => clearInterval(watch))
-        const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here`
+        // The limit is per run of the model (a 5-frame clip); a 10-frame AVSS clip takes two runs.
+        const runs = m.card ? frames / m.card.clip_frames : 1
+        const timed = `${m.id} runs a clip in ${secs(s.seconds)} on ${PROVIDER_LABEL[s.provider]} here${runs > 1 ? ` (this project's ${frames}-frame clips take ${runs} runs of ${m.card!.clip_frames} frames)` : ''}`
         if (s.seconds < limit) return { model: m, reason: `${timed}, under the ${limitSecs(limit)} it needs to be the default` }
         passed.push(`${timed}, over the ${limitSecs(limit)} it needs to be the default`)
         slow ??= m
@@ -278,12 +295,8 @@ export class SegmentService {
     const unknown = clipIds.filter((id) => !clips.has(id))
     if (unknown.length) throw new ApiError('not_found', `No clip${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in this project`)
     if (clipIds.length === 0) throw new ApiError('no_clips', 'The project has no clips to segment; import a video first')
-    const className = this.jobClass(project, model.card!, req.className)
-    const classless = clipIds.map((id) => clips.get(id)!).filter((c) => typeof this.clipLabel(project, model.card!, className, c) === 'string')
-    if (classless.length) {
-      const names = classless.slice(0, 5).map((c) => c.name).join(', ') + (classless.length > 5 ? `, … (${classless.length} in all)` : '')
-      throw new ApiError('no_class', `Model "${model.id}" is a binary model: it marks what sounds, and each AVSS mask needs a class. ${classless.length === 1 ? 'Clip' : `${classless.length} clips`} ${names} ${classless.length === 1 ? 'has' : 'have'} no category that names an AVSS class: choose the class for this job (Auto-segment's "Class of the masks", avs segment --class guitar) or set the clips' category to an AVSS class (avs set --category guitar --clips ${classless.slice(0, 5).map((c) => c.id).join(',')})`)
-    }
+    const className = this.jobClass(project, model, req.className)
+    this.refuseClassless(project, model, className, clipIds.map((id) => clips.get(id)!))
     const params: SegmentParams = {
       clipIds, modelId: model.id, requestedProvider, replaceEdits: req.replaceEdits ?? false, className,
       provider: null, fallbackReason: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0
@@ -306,6 +319,9 @@ export class SegmentService {
     if (job.status !== 'interrupted' && job.status !== 'cancelled') throw new ApiError('not_resumable', `Job ${jobId} is ${job.status}; only interrupted or cancelled jobs resume`)
     this.refuseIfRunning(project)
     const model = await this.resolveModel(job.params.modelId, project)
+    // A clip that lost its category since the job started: refused now, not clip by clip.
+    const left = job.params.clipIds.slice(job.done).map((id) => project.store.getClip(id)).filter((c): c is ClipDetail => c !== null)
+    this.refuseClassless(project, model, job.params.className ?? null, left)
     jobs.update(jobId, { status: 'queued', error: null })
     this.enqueue(jobId, project, jobs, model)
     return { jobId }

@@ -60,13 +60,15 @@ export function AutoSegmentDialog({
   const clips = useClips(project.dir)
   const targets = clipIds ? (clips.data ?? []).filter((c) => clipIds.includes(c.id)) : (clips.data ?? [])
   const classless = needsClass && clips.data ? targets.filter((c) => avssClassIndex(c.category) === null).length : 0
-  const classMissing = needsClass && className === '' && (classless > 0 || !clips.data)
+  const classMissing = needsClass && className === '' && classless > 0
 
   const submit = (e: FormEvent): void => {
     e.preventDefault()
     // Not chosen here: the app decides at start, by the same rule as the answer shown (which may be a moment old).
-    const named = chosen ?? fallback
-    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(named ? { modelId: named } : {}), ...(needsClass && className ? { className } : {}), replaceEdits }, { onSuccess: onClose })
+    // A class goes with the model it was chosen for: the one shown.
+    const withClass = needsClass && className !== ''
+    const named = chosen ?? fallback ?? (withClass ? modelId : undefined)
+    start.mutate({ ...(clipIds ? { clipIds } : {}), ...(named ? { modelId: named } : {}), ...(withClass ? { className } : {}), replaceEdits }, { onSuccess: onClose })
   }
 
   return (
@@ -115,6 +117,7 @@ export function AutoSegmentDialog({
             <label htmlFor="segment-class">Class of the masks</label>
             <select id="segment-class" value={className} onChange={(e) => setClassName(e.target.value)} data-testid="segment-class">
               <option value="">each clip’s category{classless ? ` (${classless} of ${plural(targets.length, 'clip')} ${classless === 1 ? 'has' : 'have'} none)` : ''}</option>
+              {/* A class: for the clips whose category names none. */}
               {AVSS_CLASSES.slice(1).map((n) => (
                 <option key={n} value={n}>
                   {n}
@@ -122,9 +125,10 @@ export function AutoSegmentDialog({
               ))}
             </select>
             <p className="hint" data-testid="segment-class-hint">
-              {modelLabel(model!)} is a binary model: it marks what sounds, not what it is, so its masks take this class; give another sounding object its class with the class picker and fill.
+              {modelLabel(model!)} is a binary model: it marks what sounds, not what it is, so its masks take a class: a clip’s category where it names an AVSS class, else the class chosen here. Give another sounding object its own class with the class picker and fill.
               {classless > 0 && className === '' && ` Choose a class: ${plural(classless, 'clip')} ${classless === 1 ? 'has' : 'have'} no category that names an AVSS class.`}
             </p>
+            <ErrorNote error={clips.error} testId="segment-clips-error" />
           </>
         )}
         <label className="checkbox">

@@ -128,7 +128,7 @@ export function ModelsDialog({ project, onClose }: { project: ProjectSummary | n
                   <input type="radio" name="default-model" checked={current?.modelId === null} disabled={!current} onChange={() => save.mutate({ modelId: null })} data-testid="model-default-auto" />
                 </td>
                 <td colSpan={4} className="muted">
-                  a default that fits the project: the one its latest model masks came from, else the first in this list (a model marked “default where fast” only where one clip runs in time on this computer)
+                  a default that fits the project: the one its latest model masks came from, else the first in this list (on an AVSS project a semantic model before a binary one; a model marked “default where fast” only where one clip runs in time on this computer)
                 </td>
               </tr>
               {models.data.map((m) => {
