@@ -6,7 +6,7 @@
 //   npm run bench                     (part of the suite: the default model for this computer, baseline
 //                                      ccformer-tiny-s4; the other shipped default against it, figures …@<id>)
 //   npx tsx bench/realFootage.bench.ts [--model <id|file.onnx>] [--baseline <id|file.onnx|none>] [--also <id,..|none>]
-//       [--seqs a,b] [--provider cpu] [--json out.json] [--write-results] [--keep] [--real-dev <dir>]
+//       [--seqs a,b] [--provider cpu] [--json out.json] [--write-results] [--keep] [--no-avss] [--real-dev <dir>]
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -14,11 +14,11 @@ import { createApp } from '../src/main/app'
 import { decodePng, resizeNearest } from '../src/main/image/png'
 import { resolveTool } from '../src/main/services/media/ffmpegTools'
 import { decodeMask } from '../src/main/services/project/maskCodec'
-import type { ImportResult } from '../src/shared/domain'
+import type { Clip, ImportResult } from '../src/shared/domain'
 import { ProviderChoice, type JobInfo, type ModelInfo } from '../src/shared/inference'
 import { maskIoU } from '../src/shared/metrics/avsMetrics'
 import { JOB_STAGES, record, stageTotals, writeResults } from './lib'
-import { buildClips, DAVIS_SEQUENCES, TARGET_DBFS, type BuiltClip, type Variant } from './realFootageClips'
+import { AVSS_SECONDS, buildClips, DAVIS_SEQUENCES, TARGET_DBFS, type BuiltClip, type Variant } from './realFootageClips'
 import { spearman } from './spearman'
 
 const REPO = resolve(__dirname, '..')
@@ -48,6 +48,8 @@ export interface RealFootageOptions {
   keep?: boolean
   /** ../shared/real-dev; else REAL_DEV, else ../shared/real-dev beside the repo. */
   realDev?: string
+  /** Also the AVSS path: the same frames over 10.2 s in an AVSS project, the tested model in 5-frame windows (default true). */
+  avss?: boolean
 }
 
 export function realDevDir(override?: string): string {
@@ -246,6 +248,33 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       return a
     }
 
+    /** Each clip's latest model masks scored against the annotation of each frame's source frame. */
+    const evaluate = (list: Array<{ clip: Clip; built: BuiltClip }>): ClipEval[] => {
+      const st = app.projects.require().store
+      return list.map(({ clip, built: b }) => {
+        const detail = st.getClip(clip.id)!
+        const frames = detail.frames.map((f): FrameEval => {
+          const m = st.latestMask(f.id, 'model')
+          if (!m) throw new Error(`${b.seq} (${b.variant}) frame ${f.index} has no model mask`)
+          const gt = annotation(b.seq, f.sourceFrame)
+          let pred = decodeMask(m.data, m.width, m.height)
+          // The model mask is at the frame's source size (854×480 here), as the annotation.
+          if (m.width !== gt.width || m.height !== gt.height) pred = resizeNearest(pred, m.width, m.height, gt.width, gt.height)
+          let area = 0
+          let gtArea = 0
+          for (let i = 0; i < pred.length; i++) {
+            if (pred[i] !== 0) area++
+            if (gt.mask[i] !== 0) gtArea++
+          }
+          // A class label (AVSS) counts as the object: J of label ≠ 0 against the annotation.
+          for (let i = 0; i < pred.length; i++) if (pred[i] > 1) pred[i] = 1
+          const j = maskIoU([pred], [gt.mask], gt.width, gt.height)
+          return { index: f.index, sourceFrame: f.sourceFrame, j, area, gtArea, pixels: pred.length, confidence: m.confidence }
+        })
+        return { seq: b.seq, variant: b.variant, clipName: clip.name, flags: clip.flags, frames }
+      })
+    }
+
     const runModel = async (modelId: string): Promise<ModelRun> => {
       // One warm-up clip (worker thread, session), then the timed job over every clip.
       const warm = await app.segments.wait(((await app.dispatch('segment.start', { clipIds: [clips[0].clip.id], modelId, provider })) as { jobId: string }).jobId)
@@ -262,26 +291,7 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       const stageMs: Record<string, number> = Object.fromEntries(JOB_STAGES.map((k) => [k, perClip(total[k])]))
       stageMs.other = perClip(wallMs - total.staged)
       say(`${modelId}: ms per clip by stage: ${Object.entries(stageMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`)
-      const evals: ClipEval[] = clips.map(({ clip, built: b }) => {
-        const detail = store.getClip(clip.id)!
-        const frames = detail.frames.map((f): FrameEval => {
-          const m = store.latestMask(f.id, 'model')
-          if (!m) throw new Error(`${b.seq} (${b.variant}) frame ${f.index} has no model mask`)
-          const gt = annotation(b.seq, f.sourceFrame)
-          let pred = decodeMask(m.data, m.width, m.height)
-          // The model mask is at the frame's source size (854×480 here), as the annotation.
-          if (m.width !== gt.width || m.height !== gt.height) pred = resizeNearest(pred, m.width, m.height, gt.width, gt.height)
-          let area = 0
-          let gtArea = 0
-          for (let i = 0; i < pred.length; i++) {
-            if (pred[i] !== 0) area++
-            if (gt.mask[i] !== 0) gtArea++
-          }
-          const j = maskIoU([pred], [gt.mask], gt.width, gt.height)
-          return { index: f.index, sourceFrame: f.sourceFrame, j, area, gtArea, pixels: pred.length, confidence: m.confidence }
-        })
-        return { seq: b.seq, variant: b.variant, clipName: clip.name, flags: clip.flags, frames }
-      })
+      const evals = evaluate(clips)
       return { id: modelId, name: job.model ?? modelId, provider: job.provider, sPerClip: wallMs / 1000 / clips.length, stageMs, clips: evals, summary: summarise(evals, seqs) }
     }
 
@@ -289,6 +299,31 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
     const base = baselineId ? await runModel(baselineId) : null
     const extra: ModelRun[] = []
     for (const id of alsoIds) extra.push(await runModel(id))
+
+    // 3b. The AVSS path: the same frames over 10.2 s (sound looped) in an AVSS project, the tested model in
+    // two 5-frame windows per clip, its masks as one class (J counts any class as the object).
+    let avssRun: { sPerClip: number; clips: ClipEval[]; summary: Summary } | null = null
+    if (opts.avss !== false) {
+      const long = await buildClips({ davisDir: davis, seqs, cacheDir: join(root, 'clips'), scratchDir: join(run, 'scratch'), ffmpeg, log: say, seconds: AVSS_SECONDS })
+      await app.dispatch('project.create', { dir: join(run, 'project-avss'), task: 'avss', name: 'real-footage bench (AVSS)' })
+      const { jobId: longImport } = (await app.dispatch('media.import', { paths: long.map((c) => c.path) })) as { jobId: string }
+      const longDone: ImportResult[] = await app.imports.wait(longImport)
+      const bad = longDone.filter((r) => !r.ok)
+      if (bad.length) throw new Error(`AVSS import failed: ${bad.map((r) => `${r.path}: ${r.error}`).join('; ')}`)
+      const avssStore = app.projects.require().store
+      const longByVideo = new Map<number, BuiltClip>(longDone.map((r, i) => [r.videoId!, long[i]]))
+      const longClips = avssStore.listClips().map((c) => ({ clip: c, built: longByVideo.get(c.videoId)! }))
+      if (longClips.length !== long.length || longClips.some((c) => avssStore.getClip(c.clip.id)!.frames.length !== 10)) throw new Error(`expected one 10-frame AVSS clip per video, got ${longClips.length} clips from ${long.length} videos`)
+      const avssModel = await app.segments.resolveModel(tested.id, app.projects.require(), provider)
+      const warm = await app.segments.wait(((await app.dispatch('segment.start', { clipIds: [longClips[0].clip.id], modelId: avssModel.id, provider, className: 'man' })) as { jobId: string }).jobId)
+      if (warm.status !== 'done') throw new Error(`AVSS warm-up job ${warm.status}: ${warm.error}`)
+      const t = performance.now()
+      const job = await app.segments.wait(((await app.dispatch('segment.start', { modelId: avssModel.id, provider, className: 'man', replaceEdits: true })) as { jobId: string }).jobId)
+      if (job.status !== 'done') throw new Error(`AVSS segment job ${job.status}: ${job.error}`)
+      const evals = evaluate(longClips)
+      avssRun = { sPerClip: (performance.now() - t) / 1000 / longClips.length, clips: evals, summary: summarise(evals, seqs) }
+      say(`AVSS (${avssModel.id}, 10 frames a clip in two 5-frame windows, as "man"): J by sequence ${seqs.map((q) => `${q} ${fmt(avssRun!.summary.jBySeq[q])}`).join(', ')}\n`)
+    }
 
     // 4. Report.
     const pct = (area: number, px: number): string => `${((100 * area) / px).toFixed(1)}%`
@@ -334,6 +369,15 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       `mean of per-clip ρ over the ${main.summary.perClipDefined} of ${seqs.length} clips where it is defined`)
     figure('real_dev_s_per_clip', main.sPerClip, 's', TARGET_S_PER_CLIP,
       `segment job over ${clips.length} clips after one warm-up clip, ${main.provider ?? provider}; baseline = the ${TARGET_S_PER_CLIP} s target${base ? `; ${base.id}: ${base.sPerClip.toFixed(3)} s` : ''}`)
+    if (avssRun) {
+      const a = avssRun.summary
+      const vs = `${main.id} on AVSS clips (the same frames over 10.2 s, two 5-frame windows a clip); baseline = its S4 figure in the same run`
+      figure('real_dev_avss_mean_j', a.meanJ, 'J', main.summary.meanJ, `mean over ${seqs.length} DAVIS sequences, 10 frames a clip, ${vs}`)
+      figure('real_dev_avss_mute_area_ratio', a.muteAreaRatio, '×', main.summary.muteAreaRatio, `mask area with silence / with sound (${a.muteArea} / ${a.soundArea} px), ${vs}`)
+      figure('real_dev_avss_conf_spearman', a.confSpearman, 'ρ', main.summary.confSpearman, `stored confidence vs frame J over the ${seqs.length * 10} sounding frames, ${vs}`)
+      figure('real_dev_avss_s_per_clip', avssRun.sPerClip, 's', 2 * TARGET_S_PER_CLIP,
+        `segment job over ${avssRun.clips.length} 10-s clips after one warm-up clip, ${main.id}; baseline = twice the ${TARGET_S_PER_CLIP} s target (two 5-frame windows)`)
+    }
     // Each extra model against the tested one, measured in the same run (the trade-off a user picks in the model list).
     for (const x of extra) {
       const s = x.summary
@@ -353,7 +397,8 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
       clips: built.map(({ seq, variant, frames, rate, sound, meanDb }) => ({ seq, variant, frames, rate, sound, meanDb })),
       figures,
       models: [main, ...(base ? [base] : []), ...extra].map((r) => ({ id: r.id, name: r.name, provider: r.provider, sPerClip: r.sPerClip, stageMs: r.stageMs, summary: r.summary, clips: r.clips })),
-      baselineNote: baselineNote || null
+      baselineNote: baselineNote || null,
+      avss: avssRun
     }
     if (opts.json) {
       writeFileSync(opts.json, `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`)
@@ -365,7 +410,7 @@ export async function benchRealFootage(opts: RealFootageOptions = {}): Promise<R
     app.projects.close()
     if (modelsDirNow === undefined) delete process.env.AVS_MODELS_DIR
     else process.env.AVS_MODELS_DIR = modelsDirNow
-    if (opts.keep) say(`kept the temp project: ${join(run, 'project')} (remove ${run} when done)\n`)
+    if (opts.keep) say(`kept the temp projects: ${join(run, 'project')}${opts.avss !== false ? ` and ${join(run, 'project-avss')}` : ''} (remove ${run} when done)\n`)
     else rmSync(run, { recursive: true, force: true })
   }
 }
@@ -380,7 +425,8 @@ const USAGE = `usage: npx tsx bench/realFootage.bench.ts [options]
   --provider <p>             ${ProviderChoice.options.join('|')} (default cpu)
   --json <file>              every per-frame figure and the summary as JSON
   --write-results            also merge the figures into bench/results.json
-  --keep                     keep the temp project for inspection (avs info / avs serve)
+  --keep                     keep the temp projects for inspection (avs info / avs serve)
+  --no-avss                  skip the AVSS path (the same frames over 10.2 s, the tested model in two 5-frame windows)
   --real-dev <dir>           default $REAL_DEV, else ../shared/real-dev beside the repo
 `
 
@@ -405,6 +451,7 @@ async function cli(argv: string[]): Promise<number> {
     else if (a === '--json') opts.json = resolve(value())
     else if (a === '--real-dev') opts.realDev = value()
     else if (a === '--keep') opts.keep = true
+    else if (a === '--no-avss') opts.avss = false
     else if (a === '--write-results') writeAll = true
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE)

@@ -13,6 +13,8 @@ const exec = promisify(execFile)
 /** Bump when the recipes or the encoding change, so cached clips are rebuilt. */
 const CLIP_VERSION = 'real-footage-clips v1'
 export const CLIP_SECONDS = 5.1
+/** The same frames spread over one 10-s AVSS clip (a little over, as CLIP_SECONDS is for 5 s). */
+export const AVSS_SECONDS = 10.2
 const SR = 44100
 /** Target mean (RMS) level of the sounding tracks. */
 export const TARGET_DBFS = -20
@@ -33,6 +35,8 @@ interface Recipe {
 export interface BuiltClip {
   seq: string
   variant: Variant
+  /** Length of the video: CLIP_SECONDS (an S4/MS3 clip), or longer (AVSS_SECONDS) with the sound looped. */
+  seconds: number
   path: string
   frames: number
   /** Frame rate as ffmpeg was given it (a ratio). */
@@ -272,6 +276,8 @@ export interface BuildOptions {
   scratchDir: string
   ffmpeg: string
   log?: (line: string) => void
+  /** Video length (default CLIP_SECONDS): the frames spread over it, the sound (rendered at CLIP_SECONDS) looped to fill it. */
+  seconds?: number
 }
 
 /**
@@ -290,17 +296,19 @@ export async function buildClips(opts: BuildOptions): Promise<BuiltClip[]> {
     jpgs.forEach((f, i) => {
       if (f !== `${String(i).padStart(5, '0')}.jpg`) throw new Error(`${dir}: frames are not numbered 00000… without gaps (${f} at position ${i})`)
     })
-    const rate = `${jpgs.length * 10}/${Math.round(CLIP_SECONDS * 10)}`
+    const seconds = opts.seconds ?? CLIP_SECONDS
+    const rate = `${jpgs.length * 10}/${Math.round(seconds * 10)}`
     const frameHash = contentKey(jpgs.map((f) => readFileSync(join(dir, f))))
     for (const variant of ['sound', 'mute'] as const) {
       const key = contentKey([CLIP_VERSION, seq, variant, rate, frameHash, opts.ffmpeg, variant === 'sound' ? JSON.stringify({ ...recipe, midi: recipe.midi ? Buffer.from(recipe.midi).toString('hex') : null }) : 'anullsrc'])
-      const prefix = `${seq}.${variant}.`
+      // Other lengths under names of their own (a stale clip of the same name is removed below).
+      const prefix = seconds === CLIP_SECONDS ? `${seq}.${variant}.` : `${seq}.${variant}-${seconds}s.`
       const file = join(opts.cacheDir, `${prefix}${key}.mp4`)
       const metaFile = `${file}.json`
       const sound = variant === 'sound' ? recipe.what : 'silence (anullsrc)'
       if (existsSync(file) && existsSync(metaFile)) {
         const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { meanDb: number | null }
-        out.push({ seq, variant, path: file, frames: jpgs.length, rate, sound, meanDb: meta.meanDb, cached: true })
+        out.push({ seq, variant, seconds, path: file, frames: jpgs.length, rate, sound, meanDb: meta.meanDb, cached: true })
         continue
       }
       // A stale clip of the same sequence and variant (older recipe or frames) is replaced.
@@ -317,7 +325,8 @@ export async function buildClips(opts: BuildOptions): Promise<BuiltClip[]> {
         const final = join(scratch, 'final.wav')
         await ffmpegLog(opts.ffmpeg, ['-y', '-i', raw, '-af', `volume=${gain.toFixed(2)}dB,alimiter=limit=0.89:level=false:attack=2:release=40`, '-c:a', 'pcm_f32le', final])
         meanDb = (await meanVolume(opts.ffmpeg, final)).mean
-        audio = ['-i', final]
+        // Longer clips loop the rendered sound (the frames' rate spreads them over the length instead).
+        audio = [...(seconds > CLIP_SECONDS ? ['-stream_loop', '-1'] : []), '-i', final]
       } else {
         audio = ['-f', 'lavfi', '-i', `anullsrc=r=${SR}:cl=mono`]
       }
@@ -326,7 +335,7 @@ export async function buildClips(opts: BuildOptions): Promise<BuiltClip[]> {
         await ffmpegLog(opts.ffmpeg, [
           '-y', '-framerate', rate, '-start_number', '0', '-i', join(dir, '%05d.jpg'), ...audio,
           '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p',
-          '-c:a', 'aac', '-b:a', '128k', '-ar', String(SR), '-ac', '1', '-t', num(CLIP_SECONDS), tmp
+          '-c:a', 'aac', '-b:a', '128k', '-ar', String(SR), '-ac', '1', '-t', num(seconds), tmp
         ])
         renameSync(tmp, file)
       } finally {
@@ -334,8 +343,8 @@ export async function buildClips(opts: BuildOptions): Promise<BuiltClip[]> {
       }
       writeFileSync(metaFile, `${JSON.stringify({ seq, variant, rate, sound, meanDb })}\n`)
       rmSync(scratch, { recursive: true, force: true })
-      opts.log?.(`built ${seq} (${variant}): ${jpgs.length} frames at ${rate} fps, ${sound}${meanDb === null ? '' : `, ${meanDb.toFixed(1)} dBFS mean`}\n`)
-      out.push({ seq, variant, path: file, frames: jpgs.length, rate, sound, meanDb, cached: false })
+      opts.log?.(`built ${seq} (${variant}, ${seconds} s): ${jpgs.length} frames at ${rate} fps, ${sound}${meanDb === null ? '' : `, ${meanDb.toFixed(1)} dBFS mean`}\n`)
+      out.push({ seq, variant, seconds, path: file, frames: jpgs.length, rate, sound, meanDb, cached: false })
     }
   }
   return out
