@@ -58,7 +58,8 @@ export function AutoSegmentDialog({
   const needsClass = project.task === 'avss' && model?.task === 'binary'
   const [className, setClassName] = useState('')
   const clips = useClips(project.dir)
-  const targets = clipIds ? (clips.data ?? []).filter((c) => clipIds.includes(c.id)) : (clips.data ?? [])
+  const wanted = clipIds ? new Set(clipIds) : null
+  const targets = wanted ? (clips.data ?? []).filter((c) => wanted.has(c.id)) : (clips.data ?? [])
   const classless = needsClass && clips.data ? targets.filter((c) => avssClassIndex(c.category) === null).length : 0
   const classMissing = needsClass && className === '' && classless > 0
 
