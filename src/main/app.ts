@@ -241,6 +241,7 @@ export function createApp(opts: AppOptions) {
     'model.providers': () => providerStatusChecked(),
     'model.settings': () => readInferenceSettings(home),
     'model.setSettings': (patch) => writeInferenceSettings(home, patch),
+    'segment.classless': ({ clipIds }) => segments.classless(clipIds),
     'segment.start': (req) => segments.start(req),
     'job.list': () => segments.list(),
     'job.cancel': ({ jobId }) => {

@@ -27,8 +27,9 @@ Usage:
   avs info <project> [--json]                          videos, clips (ids, status, category, split, confidence), frames
   avs segment <project> [--clips 1,2,…] [--model <id>] [--provider auto|cpu|webgpu|cuda|dml|coreml] [--replace-edits] [--progress]
                                                        auto-segment clips (all by default) with an ONNX model
-             [--class <avss-class>]                    AVSS with a binary model: the class of the masks of clips
-                                                       whose category names no AVSS class (a category that does wins)
+             [--class <avss-class>]                    AVSS with a binary model: the class of the masks of clips with
+                                                       none of their own (a category naming an AVSS class, or the one
+                                                       sounding class of an imported AVSBench clip, wins)
   avs segment <project> --resume last|<job-id>         continue an interrupted or cancelled segmentation job
   avs set <project> [--clips 1,2,…] [--category <name>|none] [--split train|val|test|none] [--status accepted|rejected|unreviewed]
                                                        label clips and review their frames (all clips by default)

@@ -148,6 +148,12 @@ export const api = {
    * timed once here, in the inference worker: a few seconds the first time).
    */
   'model.default': channel(z.object({ provider: ProviderChoice.optional() }).strict(), z.object({ modelId: z.string(), reason: z.string().nullable() })),
+  /**
+   * AVSS: the clips (of these, else all) with no class of their own for a binary model's masks (no
+   * category naming an AVSS class, no single sounding class in an imported AVSBench row); a job on them
+   * needs a class. Empty for S4/MS3.
+   */
+  'segment.classless': channel(z.object({ clipIds: z.array(z.number().int()).optional() }).strict(), z.array(z.number().int())),
   /** Queues a segmentation job; progress arrives as 'job.progress' events. */
   'segment.start': channel(SegmentRequest, z.object({ jobId: z.string() })),
   'job.list': channel(Empty, z.array(JobInfo)),

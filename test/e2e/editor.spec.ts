@@ -517,13 +517,13 @@ test('AVSS: auto-segment with a binary model asks the class of its masks, and th
 
   await page.getByTestId('segment-clip').click()
   const dialog = page.getByTestId('segment-dialog')
-  // The small SynthAVS model: a binary model, so the dialog asks for the class (the clip has no category that names one).
+  // The small SynthAVS model: a binary model, so the dialog asks for the class (the clip has no class of its own).
   await dialog.getByTestId('segment-model').selectOption('ccformer-tiny-s4')
   const classSelect = dialog.getByTestId('segment-class')
   await expect(classSelect).toHaveValue('')
-  await expect(classSelect.locator('option').first()).toHaveText('each clip’s category (1 of 1 clip has none)')
+  await expect(classSelect.locator('option').first()).toHaveText('each clip’s own class (1 of 1 clip has none)')
   await expect(dialog.getByTestId('segment-class-hint')).toContainText('is a binary model: it marks what sounds, not what it is')
-  await expect(dialog.getByTestId('segment-class-hint')).toContainText('Choose a class: 1 clip has no category that names an AVSS class.')
+  await expect(dialog.getByTestId('segment-class-hint')).toContainText('Choose a class: 1 clip has no class of its own.')
   await expect(dialog.getByTestId('segment-start')).toBeDisabled()
   await classSelect.selectOption('guitar')
   await expect(dialog.getByTestId('segment-start')).toBeEnabled()

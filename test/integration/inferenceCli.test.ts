@@ -67,7 +67,7 @@ test('avs segment --class: an AVSS project with the binary model, its masks in t
   expect(avs('import', dir, video).code).toBe(0)
   const none = avs('segment', dir)
   expect(none.code).toBe(1)
-  expect(none.stderr.trim().split('\n').at(-1)).toMatch(/^avs: Model "tiny-test" is a binary model: it marks what sounds, and each AVSS mask needs a class\. Clip ten_0_10000 has no category .* \(avs set --category guitar --clips 1\)$/)
+  expect(none.stderr.trim().split('\n').at(-1)).toMatch(/^avs: Model "tiny-test" is a binary model: it marks what sounds, and each AVSS mask needs a class\. Clip ten_0_10000 has no class of its own .* \(avs set --category guitar --clips 1\)$/)
   expect(avs('segment', dir, '--class', 'viloin').stderr).toMatch(/^avs: "viloin" is not an AVSS class \(did you mean violin\?\)/m)
   const r = avs('segment', dir, '--class', 'violin')
   expect(r.code).toBe(0)

@@ -10,6 +10,7 @@ import { releaseSessions } from '../../src/main/services/inference/session'
 import { avssClassIndex } from '../../src/shared/avsClasses'
 import type { JobInfo } from '../../src/shared/inference'
 import { ffmpegPath, makeVideo } from '../fixtures/media'
+import { makeAvssRelease } from './avsbenchFixtures'
 
 // A binary 5-frame model on a 10-s AVSS clip: two windows of 5 frames, each with its own seconds of
 // audio, the masks taking the AVSS class the job names (or the clip's category). Real parts: the
@@ -117,7 +118,7 @@ const labelsOf = (): Set<number> => {
 test('an AVSS job with a binary model: the class named, else the clip\'s category; refused in words without one', async () => {
   // No class and no category: refused before anything runs, naming the clip and both ways out.
   await expect(segment({ modelId: 'ccformer-tiny-s4', provider: 'cpu' })).rejects.toThrow(
-    /binary model: it marks what sounds, and each AVSS mask needs a class\. Clip ten_0_10000 has no category that names an AVSS class: choose the class for this job .*avs segment --class guitar\) or set the clips' category to an AVSS class \(avs set --category guitar --clips 1\)$/
+    /binary model: it marks what sounds, and each AVSS mask needs a class\. Clip ten_0_10000 has no class of its own \(a category that names an AVSS class, or one sounding class in an imported AVSBench row\): choose the class for this job .*avs segment --class guitar\) or set the clips' category to an AVSS class \(avs set --category guitar --clips 1\)$/
   )
   await expect(segment({ modelId: 'ccformer-tiny-s4', className: 'gutiar' })).rejects.toThrow(/"gutiar" is not an AVSS class \(did you mean guitar\?\)/)
   await expect(segment({ modelId: 'ccformer-tiny-s4', className: 'vacum cleaner' })).rejects.toThrow(/"vacum cleaner" is not an AVSS class \(did you mean vacuum-cleaner\?\)/)
@@ -130,9 +131,11 @@ test('an AVSS job with a binary model: the class named, else the clip\'s categor
   // All 10 frames were segmented, each once.
   for (const f of app.projects.require().store.getClip(clip.clipId)!.frames) expect(app.projects.require().store.listMaskRevisions(f.id)).toHaveLength(1)
 
+  expect(await app.dispatch('segment.classless', {})).toEqual([clip.clipId])
   // The clip's category names a class ("emergency car" → emergency-car): no class needed, and a job's class
   // does not override it (it is for the clips whose category names none).
   await app.dispatch('clip.update', { clipId: clip.clipId, category: 'emergency car' })
+  expect(await app.dispatch('segment.classless', {})).toEqual([])
   const byCategory = await segment({ modelId: 'ccformer-tiny-s4', provider: 'cpu' })
   expect(byCategory).toMatchObject({ status: 'done', className: null })
   expect([...labelsOf()].sort((a, b) => a - b)).toEqual([0, avssClassIndex('emergency-car')])
@@ -144,9 +147,41 @@ test('an AVSS job with a binary model: the class named, else the clip\'s categor
   const last = await segment({ modelId: 'ccformer-tiny-s4', provider: 'cpu' })
   store.db.prepare(`UPDATE jobs SET status = 'interrupted', done = 0 WHERE id = ?`).run(last.id)
   await app.dispatch('clip.update', { clipId: clip.clipId, category: null })
-  await expect(app.dispatch('job.resume', { jobId: last.id })).rejects.toThrow(/Clip ten_0_10000 has no category that names an AVSS class/)
+  await expect(app.dispatch('job.resume', { jobId: last.id })).rejects.toThrow(/Clip ten_0_10000 has no class of its own/)
   await app.dispatch('clip.update', { clipId: clip.clipId, category: 'Piano' })
   await app.dispatch('job.resume', { jobId: last.id })
   expect(await app.segments.wait(last.id)).toMatchObject({ status: 'done' })
   expect([...labelsOf()].sort((a, b) => a - b)).toEqual([0, avssClassIndex('piano')])
+}, 120_000)
+
+test("an imported AVSBench AVSS release: a clip's one sounding class (a_obj) labels its masks; a clip with two needs the job's class", async () => {
+  const release = join(root, 'avss-release')
+  makeAvssRelease(release) // v1s "bird" (5 frames, frame 0 labelled), v1m "guitar_violin" (5), v2 "bird" (10)
+  const imp = createApp({ mode: 'cli', homeDir: join(root, 'home-release') })
+  try {
+    await imp.dispatch('avsbench.import', { dir: release, format: 'avss', projectDir: join(root, 'release-project') })
+    const store = imp.projects.require().store
+    const [v1s, v1m, v2] = store.listClips().map((c) => store.getClip(c.id)!)
+    expect(await imp.dispatch('segment.classless', {})).toEqual([v1m.id])
+    expect(await imp.dispatch('segment.classless', { clipIds: [v1s.id, v2.id] })).toEqual([])
+    const start = async (input: Record<string, unknown>): Promise<JobInfo> => imp.segments.wait(((await imp.dispatch('segment.start', input)) as { jobId: string }).jobId)
+    await expect(start({ modelId: 'ccformer-tiny-s4', provider: 'cpu' })).rejects.toThrow(/Clip ms3video_1 has no class of its own/)
+    // The release's own masks are kept (16 frames); v1s's unlabelled frames 1–4 get model masks, as bird.
+    const fill = await start({ modelId: 'ccformer-tiny-s4', provider: 'cpu', className: 'man' })
+    expect(fill).toMatchObject({ status: 'done', total: 3, skippedFrames: 16, className: 'man' })
+    expect(v1s.frames.map((f) => store.latestMask(f.id)!.source)).toEqual(['import', 'model', 'model', 'model', 'model'])
+    const labels = (c: typeof v1s): Set<number> => {
+      const seen = new Set<number>()
+      for (const f of c.frames) for (const v of decodeMask(store.latestMask(f.id)!.data, f.width, f.height)) seen.add(v)
+      return seen
+    }
+    const bird = avssClassIndex('bird')!
+    expect([...labels(v1s)].every((v) => v === 0 || v === bird)).toBe(true)
+    // Replacing every mask: v1m (two sounding classes) takes the job's class, v2 its own.
+    expect(await start({ modelId: 'ccformer-tiny-s4', provider: 'cpu', className: 'man', replaceEdits: true })).toMatchObject({ status: 'done', skippedFrames: 0 })
+    expect([...labels(v1m)].filter((v) => v !== 0)).toEqual([avssClassIndex('man')])
+    expect([...labels(v2)].filter((v) => v !== 0)).toEqual([bird])
+  } finally {
+    await imp.segments.close()
+  }
 }, 120_000)

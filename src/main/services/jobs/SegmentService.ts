@@ -67,6 +67,15 @@ const EMPTY_INFO: JobInfo = {
   fallbackReason: null, replaceEdits: false, className: null, skippedFrames: 0, failedClips: 0, elapsedMs: 0, remainingMs: null, error: null, createdAt: '', updatedAt: ''
 }
 
+/**
+ * The one AVSS class an AVSBench `a_obj` names ("bird"; "guitar_violin" names two; "background" and
+ * "off-the-screen" none), or null.
+ */
+export function soleSoundingClass(aObj: string | null | undefined): number | null {
+  const classes = new Set((aObj ?? '').split('_').map((t) => avssClassIndex(t)).filter((i): i is number => i !== null))
+  return classes.size === 1 ? [...classes][0] : null
+}
+
 /** Review states a person set: a model run leaves these frames alone unless asked to replace edits. */
 const PERSON_STATES = new Set(['edited', 'accepted', 'rejected'])
 
@@ -160,23 +169,45 @@ export class SegmentService {
   }
 
   /**
-   * The label a clip's masks take: 1, unless a binary model segments an AVSS project: then the clip's
-   * category where it names an AVSS class (what a person said of this clip), else the job's class; or
-   * why the clip has none (a string).
+   * An AVSS clip's own class, for a binary model's masks: its category where it names an AVSS class
+   * (what a person said of this clip), else the one sounding class of its imported AVSBench row
+   * (`a_obj`, e.g. a v1s clip's "bird"); null if neither.
    */
-  private clipLabel(project: OpenProject, card: ModelCard, className: string | null | undefined, clip: { name: string; category: string | null }): number | string {
+  private ownClass(clip: { category: string | null }, aObj: string | undefined): number | null {
+    return avssClassIndex(clip.category) ?? soleSoundingClass(aObj)
+  }
+
+  /**
+   * The label a clip's masks take: 1, unless a binary model segments an AVSS project: then the clip's
+   * own class, else the job's class; or why the clip has none (a string).
+   */
+  private clipLabel(project: OpenProject, card: ModelCard, className: string | null | undefined, clip: { id: number; category: string | null }, aObj?: string): number | string {
     if (project.store.task !== 'avss' || card.task !== 'binary') return 1
-    const i = avssClassIndex(clip.category) ?? avssClassIndex(className)
+    const i = this.ownClass(clip, aObj ?? project.store.getAvsbenchMeta(clip.id)?.a_obj) ?? avssClassIndex(className)
     return i ?? `no AVSS class (its category ${clip.category ? `"${clip.category}" is not one` : 'is not set'}, and the job names none)`
+  }
+
+  /**
+   * The clips (of `clipIds`, else all) that have no class of their own for a binary model's masks on
+   * this AVSS project (no category naming an AVSS class, no single sounding class from AVSBench): a job
+   * on them needs a class. Empty for S4/MS3 projects.
+   */
+  classless(clipIds?: number[]): number[] {
+    const project = this.deps.projects.require()
+    if (project.store.task !== 'avss') return []
+    const wanted = clipIds ? new Set(clipIds) : null
+    const objs = project.store.avsbenchSoundingObjects()
+    return project.store.listClips().filter((c) => (!wanted || wanted.has(c.id)) && this.ownClass(c, objs.get(c.id)) === null).map((c) => c.id)
   }
 
   /** Refuses a binary-model AVSS job some of whose clips would get no class, before anything runs: which clips, and both ways out. */
   private refuseClassless(project: OpenProject, model: ModelEntry, className: string | null, clips: Array<{ id: number; name: string; category: string | null }>): void {
-    const classless = clips.filter((c) => typeof this.clipLabel(project, model.card!, className, c) === 'string')
+    const objs = project.store.avsbenchSoundingObjects()
+    const classless = clips.filter((c) => typeof this.clipLabel(project, model.card!, className, c, objs.get(c.id) ?? '') === 'string')
     if (!classless.length) return
     const one = classless.length === 1
     const names = classless.slice(0, 5).map((c) => c.name).join(', ') + (classless.length > 5 ? `, … (${classless.length} in all)` : '')
-    throw new ApiError('no_class', `Model "${model.id}" is a binary model: it marks what sounds, and each AVSS mask needs a class. ${one ? 'Clip' : `${classless.length} clips`} ${names} ${one ? 'has' : 'have'} no category that names an AVSS class: choose the class for this job (Auto-segment's "Class of the masks", avs segment --class guitar) or set the clips' category to an AVSS class (avs set --category guitar --clips ${classless.slice(0, 5).map((c) => c.id).join(',')})`)
+    throw new ApiError('no_class', `Model "${model.id}" is a binary model: it marks what sounds, and each AVSS mask needs a class. ${one ? 'Clip' : `${classless.length} clips`} ${names} ${one ? 'has no class of its own' : 'have no class of their own'} (a category that names an AVSS class, or one sounding class in an imported AVSBench row): choose the class for this job (Auto-segment's "Class of the masks", avs segment --class guitar) or set the clips' category to an AVSS class (avs set --category guitar --clips ${classless.slice(0, 5).map((c) => c.id).join(',')})`)
   }
 
   /** The model a request names, else the settings' default, else `defaultModel`'s choice for the project and this computer. */

@@ -398,6 +398,12 @@ export class ProjectStore {
     return row ? (JSON.parse(row.json) as Record<string, string>) : null
   }
 
+  /** Each imported AVSBench AVSS clip's `a_obj` (its sounding classes, joined by "_"), by clip id: one query for a whole project. */
+  avsbenchSoundingObjects(): Map<number, string> {
+    const rows = this.db.prepare(`SELECT clip_id, json_extract(json, '$.a_obj') AS a_obj FROM avsbench_clip_meta WHERE json_extract(json, '$.a_obj') IS NOT NULL`).all() as Array<{ clip_id: number; a_obj: string }>
+    return new Map(rows.map((r) => [r.clip_id, String(r.a_obj)]))
+  }
+
   setAvsbenchMeta(clipId: number, meta: Record<string, string>): void {
     this.db
       .prepare('INSERT INTO avsbench_clip_meta (clip_id, json) VALUES (?, ?) ON CONFLICT(clip_id) DO UPDATE SET json = excluded.json')

@@ -39,6 +39,14 @@ export const useDefaultModel = (dir: string, settings: InferenceSettings | undef
     staleTime: 0
   })
 }
+/** AVSS: the clips (of `clipIds`, else all) with no class of their own for a binary model's masks; asked each time the dialog opens. */
+export const useClassless = (dir: string, clipIds: number[] | null, enabled: boolean) =>
+  useQuery({
+    queryKey: ['projectData', dir, 'classless', clipIds] as const,
+    queryFn: () => call('segment.classless', clipIds ? { clipIds } : {}),
+    enabled,
+    staleTime: 0
+  })
 export const useJobs = (dir: string) => useQuery({ queryKey: segmentKeys.jobs(dir), queryFn: () => call('job.list', {}) })
 
 /** Mask revisions of a frame (no pixel data): which model made its model mask, with what confidence. */

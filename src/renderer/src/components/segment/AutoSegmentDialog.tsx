@@ -1,10 +1,9 @@
 import { useState, type FormEvent } from 'react'
 import type { ProjectSummary } from '../../../../shared/domain'
-import { AVSS_CLASSES, avssClassIndex } from '../../../../shared/avsClasses'
+import { AVSS_CLASSES } from '../../../../shared/avsClasses'
 import type { ModelInfo } from '../../../../shared/inference'
 import { plural } from '../../format'
-import { useClips } from '../../queries/api'
-import { useDefaultModel, useInferenceSettings, useModels, useStartSegment } from '../../queries/segment'
+import { useClassless, useDefaultModel, useInferenceSettings, useModels, useStartSegment } from '../../queries/segment'
 import { ErrorNote } from '../ErrorNote'
 import { Modal } from '../Modal'
 import { PROVIDER_LABEL, modelLabel, modelMismatch } from './labels'
@@ -57,11 +56,10 @@ export function AutoSegmentDialog({
   const summary = model?.summary ?? null
   const needsClass = project.task === 'avss' && model?.task === 'binary'
   const [className, setClassName] = useState('')
-  const clips = useClips(project.dir)
-  const wanted = clipIds ? new Set(clipIds) : null
-  const targets = wanted ? (clips.data ?? []).filter((c) => wanted.has(c.id)) : (clips.data ?? [])
-  const classless = needsClass && clips.data ? targets.filter((c) => avssClassIndex(c.category) === null).length : 0
-  const classMissing = needsClass && className === '' && classless > 0
+  // Which clips have no class of their own, as the app decides it (category, or an imported AVSBench row's one sounding class).
+  const classless = useClassless(project.dir, clipIds, needsClass)
+  const missing = classless.data?.length ?? 0
+  const classMissing = needsClass && className === '' && missing > 0
 
   const submit = (e: FormEvent): void => {
     e.preventDefault()
@@ -117,8 +115,8 @@ export function AutoSegmentDialog({
           <>
             <label htmlFor="segment-class">Class of the masks</label>
             <select id="segment-class" value={className} onChange={(e) => setClassName(e.target.value)} data-testid="segment-class">
-              <option value="">each clip’s category{classless ? ` (${classless} of ${plural(targets.length, 'clip')} ${classless === 1 ? 'has' : 'have'} none)` : ''}</option>
-              {/* A class: for the clips whose category names none. */}
+              <option value="">each clip’s own class{missing ? ` (${missing} of ${plural(count, 'clip')} ${missing === 1 ? 'has' : 'have'} none)` : ''}</option>
+              {/* A class: for the clips that have none of their own. */}
               {AVSS_CLASSES.slice(1).map((n) => (
                 <option key={n} value={n}>
                   {n}
@@ -126,10 +124,10 @@ export function AutoSegmentDialog({
               ))}
             </select>
             <p className="hint" data-testid="segment-class-hint">
-              {modelLabel(model!)} is a binary model: it marks what sounds, not what it is, so its masks take a class: a clip’s category where it names an AVSS class, else the class chosen here. Give another sounding object its own class with the class picker and fill.
-              {classless > 0 && className === '' && ` Choose a class: ${plural(classless, 'clip')} ${classless === 1 ? 'has' : 'have'} no category that names an AVSS class.`}
+              {modelLabel(model!)} is a binary model: it marks what sounds, not what it is, so its masks take a class: a clip’s own class (its category where that names an AVSS class, or the one sounding class of an imported AVSBench clip), else the class chosen here. Give another sounding object its own class with the class picker and fill.
+              {missing > 0 && className === '' && ` Choose a class: ${plural(missing, 'clip')} ${missing === 1 ? 'has' : 'have'} no class of ${missing === 1 ? 'its' : 'their'} own.`}
             </p>
-            <ErrorNote error={clips.error} testId="segment-clips-error" />
+            <ErrorNote error={classless.error} testId="segment-classless-error" />
           </>
         )}
         <label className="checkbox">
