@@ -24,10 +24,12 @@ export const AVSS_CLASSES = [
  */
 export function avssClassIndex(name: string | null | undefined): number | null {
   if (!name) return null
-  const key = name.trim().toLowerCase().replace(/[\s_]+/g, '-')
-  const i = (AVSS_CLASSES as readonly string[]).indexOf(key)
+  const i = (AVSS_CLASSES as readonly string[]).indexOf(avssClassKey(name))
   return i > 0 ? i : null
 }
+
+/** A typed class name in AVSS spelling: trimmed, lower case, runs of spaces and underscores as one "-". */
+export const avssClassKey = (name: string): string => name.trim().toLowerCase().replace(/[\s_]+/g, '-')
 
 /** PASCAL-VOC bit-interleave colormap of n entries as RGB triplets (OFF get_v2_pallete). */
 export function vocPalette(n: number): Uint8Array {

@@ -14,7 +14,7 @@ import { JobStore, toJobInfo, type SegmentParams } from './JobStore'
 import { ClipRunError, WorkerClipRunner, type ClipRunner } from './WorkerClipRunner'
 import { diskFullError } from '../project/diskFull'
 import { CLIP_SECONDS, type ClipDetail, type TaskType } from '../../../shared/domain'
-import { AVSS_CLASSES, avssClassIndex } from '../../../shared/avsClasses'
+import { AVSS_CLASSES, avssClassIndex, avssClassKey } from '../../../shared/avsClasses'
 import { closest } from '../../../shared/closest'
 
 export interface SegmentServiceDeps {
@@ -162,7 +162,7 @@ export class SegmentService {
     if (model.card?.task !== 'binary') throw new ApiError('bad_class', `Model "${model.id}" is a semantic model: it gives each pixel its own class, so no class is chosen for it`)
     const i = avssClassIndex(className)
     if (i === null) {
-      const near = closest(className.trim().toLowerCase().replace(/[\s_]+/g, '-'), AVSS_CLASSES.slice(1))
+      const near = closest(avssClassKey(className), AVSS_CLASSES.slice(1))
       throw new ApiError('bad_class', `"${className}" is not an AVSS class${near ? ` (did you mean ${near}?)` : ''}; the 70 classes are label2idx.json's, e.g. man, woman, guitar, piano, dog, car`)
     }
     return AVSS_CLASSES[i]
@@ -179,11 +179,11 @@ export class SegmentService {
 
   /**
    * The label a clip's masks take: 1, unless a binary model segments an AVSS project: then the clip's
-   * own class, else the job's class; or why the clip has none (a string).
+   * own class (`aObj`: its AVSBench row's, if imported), else the job's class; or why the clip has none (a string).
    */
-  private clipLabel(project: OpenProject, card: ModelCard, className: string | null | undefined, clip: { id: number; category: string | null }, aObj?: string): number | string {
+  private clipLabel(project: OpenProject, card: ModelCard, className: string | null | undefined, clip: { category: string | null }, aObj: string | undefined): number | string {
     if (project.store.task !== 'avss' || card.task !== 'binary') return 1
-    const i = this.ownClass(clip, aObj ?? project.store.getAvsbenchMeta(clip.id)?.a_obj) ?? avssClassIndex(className)
+    const i = this.ownClass(clip, aObj) ?? avssClassIndex(className)
     return i ?? `no AVSS class (its category ${clip.category ? `"${clip.category}" is not one` : 'is not set'}, and the job names none)`
   }
 
@@ -203,7 +203,7 @@ export class SegmentService {
   /** Refuses a binary-model AVSS job some of whose clips would get no class, before anything runs: which clips, and both ways out. */
   private refuseClassless(project: OpenProject, model: ModelEntry, className: string | null, clips: Array<{ id: number; name: string; category: string | null }>): void {
     const objs = project.store.avsbenchSoundingObjects()
-    const classless = clips.filter((c) => typeof this.clipLabel(project, model.card!, className, c, objs.get(c.id) ?? '') === 'string')
+    const classless = clips.filter((c) => typeof this.clipLabel(project, model.card!, className, c, objs.get(c.id)) === 'string')
     if (!classless.length) return
     const one = classless.length === 1
     const names = classless.slice(0, 5).map((c) => c.name).join(', ') + (classless.length > 5 ? `, … (${classless.length} in all)` : '')
@@ -351,7 +351,8 @@ export class SegmentService {
     this.refuseIfRunning(project)
     const model = await this.resolveModel(job.params.modelId, project)
     // A clip that lost its category since the job started: refused now, not clip by clip.
-    const left = job.params.clipIds.slice(job.done).map((id) => project.store.getClip(id)).filter((c): c is ClipDetail => c !== null)
+    const clips = new Map(project.store.listClips().map((c) => [c.id, c]))
+    const left = job.params.clipIds.slice(job.done).flatMap((id) => clips.get(id) ?? [])
     this.refuseClassless(project, model, job.params.className ?? null, left)
     jobs.update(jobId, { status: 'queued', error: null })
     this.enqueue(jobId, project, jobs, model)
@@ -484,6 +485,8 @@ export class SegmentService {
       runId: `${job.id}:${randomUUID()}`
     }
     const errors: string[] = []
+    // Imported AVSBench clips' sounding classes, read once for the run (a binary model's class on AVSS).
+    const soundingObjects = store.avsbenchSoundingObjects()
     for (let i = first.done; i < first.total; i++) {
       if (job.cancelled) return this.finish(job, 'cancelled', null)
       if (!this.stillOpen(job)) return this.finish(job, 'interrupted', 'the project was closed')
@@ -496,7 +499,7 @@ export class SegmentService {
       if (!clip) failure = `clip ${clipId} no longer exists`
       else {
         try {
-          const label = this.clipLabel(job.project, card, first.params.className, clip)
+          const label = this.clipLabel(job.project, card, first.params.className, clip, soundingObjects.get(clip.id))
           if (typeof label === 'string') throw new Error(label)
           const nextClip = i + 1 < first.total ? store.getClip(first.params.clipIds[i + 1]) : null
           result = await this.runner.segment(options, { ...clipInput(mediaDir, clip), label, next: nextClip ? clipInput(mediaDir, nextClip) : null })

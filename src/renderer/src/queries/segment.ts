@@ -13,6 +13,8 @@ export const segmentKeys = {
   settings: () => ['models', 'settings'] as const,
   /** The model a job gets when none is chosen: it depends on the project and the settings (provider, threads, default model). */
   defaultModel: (dir: string, s: InferenceSettings | undefined) => ['models', 'default', dir, s?.provider, s?.modelId, s?.threads] as const,
+  /** AVSS: the clips (of a selection, else all) with no class of their own for a binary model's masks. */
+  classless: (dir: string, clipIds: number[] | null) => ['projectData', dir, 'classless', clipIds] as const,
   jobs: (dir: string) => ['projectData', dir, 'jobs'] as const,
   revisions: (dir: string, frameId: number) => ['projectData', dir, 'revisions', frameId] as const
 }
@@ -42,7 +44,7 @@ export const useDefaultModel = (dir: string, settings: InferenceSettings | undef
 /** AVSS: the clips (of `clipIds`, else all) with no class of their own for a binary model's masks; asked each time the dialog opens. */
 export const useClassless = (dir: string, clipIds: number[] | null, enabled: boolean) =>
   useQuery({
-    queryKey: ['projectData', dir, 'classless', clipIds] as const,
+    queryKey: segmentKeys.classless(dir, clipIds),
     queryFn: () => call('segment.classless', clipIds ? { clipIds } : {}),
     enabled,
     staleTime: 0
